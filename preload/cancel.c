@@ -1,0 +1,233 @@
+/* The cancel signal and the stop protocol between a stopper and its target.
+ *
+ * A stopper sets bits in the target's token, then makes sure the target sees them:
+ *  - in a syscall (ts_syscall_cp): the cancel signal; the handler moves a PC inside the
+ *    check-to-syscall window to the cancel exit, and -EINTR with a stop means cancelled;
+ *  - in a condition wait: a broadcast of the condition it registered, repeated until it
+ *    leaves that wait, without ever touching a condition it may have destroyed since.
+ * The target publishes "I am in call X" with plain stores and then loads its token; the
+ * stopper stores the token and then loads "call X".  That store-load pair needs a full
+ * barrier on both sides; membarrier() gives the target's side from the stopper's, so the
+ * target's fast path stays barrier-free. */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <linux/futex.h>
+#include <linux/membarrier.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include "threadstop.h"
+#include "ts.h"
+
+int ts_signal;
+static int barrier_ok;
+
+static void on_cancel_signal(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	int s = __atomic_load_n(&ts_tls.stop, __ATOMIC_RELAXED);
+	(void)sig;
+	(void)si;
+	if ((s & (TS_STOPPED | TS_PCANCEL)) && !(s & (TS_NEW | TS_DEAD)) &&
+	    pc >= (uintptr_t)ts_cp_begin && pc < (uintptr_t)ts_cp_end)
+		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)ts_cp_cancel;
+}
+
+static int pick_signal(void)
+{
+	const char *e = getenv("THREADSTOP_SIGNAL");
+	char *end;
+	long n;
+	if (!e || !*e)
+		return SIGRTMAX - 3;
+	n = strtol(e, &end, 10);
+	if (*end || n < SIGRTMIN || n > SIGRTMAX) {
+		static const char msg[] = "threadstop: THREADSTOP_SIGNAL must be a real-time signal number "
+					  "(SIGRTMIN..SIGRTMAX); using the default\n";
+		ts_sys(SYS_write, 2, (long)msg, sizeof msg - 1, 0, 0, 0);
+		return SIGRTMAX - 3;
+	}
+	return (int)n;
+}
+
+void ts_cancel_init(void)
+{
+	struct sigaction sa;
+	ts_signal = pick_signal();
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_cancel_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(ts_signal, &sa, 0);
+	barrier_ok = ts_sys(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0) == 0;
+}
+
+void ts_barrier(void)
+{
+	if (!barrier_ok || ts_sys(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0) != 0) {
+		barrier_ok = 0;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
+}
+
+void ts_exit_forced(struct ts_thread *t)
+{
+	/* Cleanup handlers and destructors may make interposed calls: they must fail, not
+	 * block and not exit a second time. */
+	__atomic_fetch_or(&t->stop, TS_STOP, __ATOMIC_RELAXED);
+	__atomic_fetch_and(&t->stop, ~TS_FORCE, __ATOMIC_RELAXED);
+	t->call = TS_C_none;
+	pthread_exit(PTHREAD_CANCELED);
+}
+
+/* An interposed call found its token nonzero. */
+int ts_slow(struct ts_thread *t)
+{
+	int s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	if (s & TS_NEW) {
+		ts_register(t);
+		s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	}
+	if (s & (TS_NEW | TS_DEAD))
+		return TS_PASS;
+	if (s & TS_PCANCEL) {
+		/* The program cancelled this thread (pthread_cancel): act as glibc's own
+		 * wrapper would at this cancellation point. */
+		__atomic_fetch_and(&t->stop, ~TS_PCANCEL, __ATOMIC_RELAXED);
+		pthread_testcancel();
+		s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	}
+	if (s & TS_FORCE)
+		ts_exit_forced(t);
+	return s & TS_STOP ? TS_CANCEL : TS_GO;
+}
+
+/* One broadcast of the condition t waits on, if a stop with `bits` fails that wait.
+ * Returns 1 while t is still in that wait.  Registry locked. */
+static int cond_kick(struct ts_thread *t, unsigned bits)
+{
+	pthread_cond_t *c = __atomic_load_n(&t->cond, __ATOMIC_ACQUIRE), *busy = TS_COND_BUSY;
+	if (!c || c == TS_COND_BUSY)
+		return 0;
+	if (!(bits & TS_FORCE) && __atomic_load_n(&t->cond_immune, __ATOMIC_RELAXED))
+		return 0;
+	/* While the slot holds BUSY the waiter cannot return, so c stays alive. */
+	if (!__atomic_compare_exchange_n(&t->cond, &c, TS_COND_BUSY, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 0;
+	REAL(pthread_cond_broadcast)(c);
+	if (__atomic_compare_exchange_n(&t->cond, &busy, c, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 1;
+	/* The waiter left meanwhile and is waiting for us to let go of c. */
+	__atomic_store_n(&t->cond_done, 1, __ATOMIC_RELEASE);
+	ts_sys(SYS_futex, (long)&t->cond_done, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+	return 0;
+}
+
+/* The waiter's side of cond_kick: leave the slot; if a stopper is broadcasting our
+ * condition right now, wait until it is done, since the caller may destroy it. */
+void ts_cond_leave(struct ts_thread *t)
+{
+	if (likely(__atomic_exchange_n(&t->cond, 0, __ATOMIC_ACQ_REL) != TS_COND_BUSY))
+		return;
+	while (!__atomic_load_n(&t->cond_done, __ATOMIC_ACQUIRE))
+		ts_sys(SYS_futex, (long)&t->cond_done, FUTEX_WAIT_PRIVATE, 0, 0, 0, 0);
+	t->cond_done = 0;
+}
+
+int ts_mark(struct ts_thread *t, unsigned bits)
+{
+	return __atomic_fetch_or(&t->stop, bits, __ATOMIC_SEQ_CST);
+}
+
+/* After ts_mark() and ts_barrier(): wake t if it sits in an interposed call.  Returns 1
+ * when t is in a condition wait that needs more broadcasts (ts_cond_wait_kicks). */
+int ts_kick(struct ts_thread *t, unsigned bits)
+{
+	int call = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
+	if (t == &ts_tls)
+		return 0;
+	if (call != TS_C_none && ts_call_kind[call] == TS_K_COND)
+		return (bits & TS_STOPPED) && cond_kick(t, bits);
+	if (call != TS_C_none || !barrier_ok)
+		ts_sys(SYS_tgkill, getpid(), t->tid, ts_signal, 0, 0, 0);
+	return 0;
+}
+
+/* A waiter woken by a broadcast may not have been in the wait yet (it registers its
+ * condition just before waiting), so broadcast again, backing off, until it has left
+ * that wait: at most about 200 ms, after which the stop stays pending. */
+void ts_cond_wait_kicks(pid_t tid, unsigned bits)
+{
+	long delay = 20000, total = 0;
+	struct ts_thread *t;
+	int more;
+	do {
+		struct timespec ts = { 0, delay };
+		ts_sys(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
+		total += delay;
+		if (delay < 2000000)
+			delay *= 2;
+		ts_registry_lock();
+		t = ts_find_tid(tid);
+		more = t && cond_kick(t, bits);
+		ts_registry_unlock();
+	} while (more && total < 200000000);
+}
+
+/* Stop the registered threads whose tids are listed: mark them all, one barrier, then
+ * wake each.  ok[i] says whether tids[i] was found.  Returns how many were. */
+int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
+{
+	unsigned bits = TS_STOP | (flags & THREAD_STOP_FORCE ? TS_FORCE : 0);
+	struct ts_thread *t;
+	int i, found = 0, conds = 0;
+	ts_registry_lock();
+	for (i = 0; i < n; i++) {
+		t = ts_find_tid(tids[i]);
+		ok[i] = t != 0;
+		if (t) {
+			ts_mark(t, bits);
+			found++;
+		}
+	}
+	ts_barrier();
+	for (i = 0; i < n; i++) {
+		if (ok[i] && ts_kick(ts_find_tid(tids[i]), bits))
+			ok[i] = 2, conds++;
+	}
+	ts_registry_unlock();
+	for (i = 0; conds && i < n; i++)
+		if (ok[i] == 2) {
+			ts_cond_wait_kicks(tids[i], bits);
+			ok[i] = 1;
+			conds--;
+		}
+	return found;
+}
+
+TS_EXPORT int thread_stop_tid(pid_t tid, unsigned flags)
+{
+	unsigned char ok;
+	if (flags & ~THREAD_STOP_FORCE) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!ts_stop_tids(&tid, 1, flags, &ok)) {
+		errno = ESRCH;
+		return -1;
+	}
+	return 0;
+}
+
+TS_EXPORT int thread_stop_pending(void)
+{
+	return (__atomic_load_n(&ts_tls.stop, __ATOMIC_RELAXED) & TS_STOPPED) != 0;
+}
+
+TS_EXPORT void thread_stop_clear(void)
+{
+	__atomic_fetch_and(&ts_tls.stop, ~TS_STOPPED, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,57 @@
+/* Interposed condition waits.  A wait the thread is in when a stop arrives returns
+ * ECANCELED with the mutex held; a timed wait, or one begun with a stop already pending,
+ * is "immune": only a forced stop ends it (runtimes such as CPython wait on condition
+ * variables on the way out of a stopped call and treat a failure there as fatal). */
+#define _GNU_SOURCE
+#define TS_NAMES_INTERPOSED
+#include "ts.h"
+
+static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime)
+{
+	struct ts_thread *t = &ts_tls;
+	int immune = abstime != 0, saved, s, r;
+
+	if (unlikely(t->stop)) {
+		switch (ts_slow(t)) { /* a forced stop does not return */
+		case TS_PASS:
+			goto pass;
+		case TS_CANCEL:
+			immune = 1;
+		}
+	}
+	saved = t->call;
+	t->arg = abstime ? -2 : -1;
+	t->seq++;
+	t->call = id;
+	t->cond_immune = immune;
+	/* Publish the condition, then look at the token: a full barrier between the two
+	 * (the exchange), paired with the stopper's token store then condition load. */
+	(void)__atomic_exchange_n(&t->cond, c, __ATOMIC_SEQ_CST);
+	s = __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
+	if (unlikely(s & (TS_FORCE | (immune ? 0 : TS_STOP))))
+		r = ECANCELED;
+	else if (abstime)
+		r = REAL(pthread_cond_timedwait)(c, m, abstime);
+	else
+		r = REAL(pthread_cond_wait)(c, m);
+	ts_cond_leave(t);
+	t->call = saved;
+	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	if (unlikely(s & TS_FORCE))
+		ts_exit_forced(t);
+	if (unlikely(!immune && (s & TS_STOP)) && r == 0)
+		r = ECANCELED;
+	return r;
+pass:
+	return abstime ? REAL(pthread_cond_timedwait)(c, m, abstime) : REAL(pthread_cond_wait)(c, m);
+}
+
+TS_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	return cond_wait(TS_C_pthread_cond_wait, c, m, 0);
+}
+
+TS_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime)
+{
+	return cond_wait(TS_C_pthread_cond_timedwait, c, m, abstime);
+}
