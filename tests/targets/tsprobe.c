@@ -1,0 +1,897 @@
+/* tsprobe: scenarios for the cancellation core, run under LD_PRELOAD=libthreadstop.so by
+ * tests/test_core.c.  Each scenario checks its own outcome, prints one line per finding
+ * and exits 0 when all held, 1 when one did not, 77 without the shim.
+ *
+ *   tsprobe block CALL      a thread blocked in CALL with nothing to wake it is stopped
+ *   tsprobe nostop CALL     with no stop, CALL behaves as glibc's (results, errno)
+ *   tsprobe prestop CALL    stopped before the call: ECANCELED without entering the kernel
+ *   tsprobe force CALL      a forced stop ends the thread through pthread_exit
+ *   tsprobe race N          N stops against a reader of a counted byte stream
+ *   tsprobe gil             a thread stopped in read then waits on a contended condition
+ *   tsprobe isolation       a stop affects its target only
+ *   tsprobe condshare       a stopped waiter leaves a condition its peers keep using
+ *   tsprobe pcancel         the program's own pthread_cancel still works at our calls
+ *   tsprobe api             thread_stop_tid's errors
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define THREAD_STOP_FORCE 1u
+static int (*stop_tid)(pid_t, unsigned);
+static int (*stop_pending)(void);
+static void (*stop_clear)(void);
+
+static int failed;
+
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("%s: ", ok ? "ok" : "FAIL");
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+	va_end(ap);
+	if (!ok)
+		failed = 1;
+}
+
+static void die(const char *what)
+{
+	printf("FAIL: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* The state letter of a thread of this process, from /proc. */
+static char thread_state(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	int fd;
+	ssize_t n;
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] ? p[2] : '?';
+}
+
+/* Wait until thread tid sleeps in the kernel (the call it announced). */
+static void wait_sleeping(pid_t tid)
+{
+	double t0 = now();
+	while (thread_state(tid) != 'S') {
+		if (now() - t0 > 10)
+			die("thread never blocked");
+		msleep(1);
+	}
+	msleep(20);
+}
+
+/* Join with a generous bound: a hang is a failure, not a stuck test. */
+static void *join(pthread_t th)
+{
+	struct timespec dl;
+	void *ret;
+	int r;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 20;
+	r = pthread_timedjoin_np(th, &ret, &dl);
+	if (r) {
+		printf("FAIL: thread did not return: %s\n", strerror(r));
+		exit(1);
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The calls under test, each on a resource that is either idle (blocks forever) or ready */
+
+struct res {
+	int pipe[2];   /* [0] read end; nothing written unless ready */
+	int lsock;     /* listening TCP socket on 127.0.0.1 */
+	int sp[2];     /* socketpair: sp[0] is read */
+	int client;    /* a connection to lsock when ready */
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	int pred;
+};
+
+static void res_init(struct res *r, int ready)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof a;
+	pthread_mutexattr_t ma;
+	memset(r, 0, sizeof *r);
+	if (pipe(r->pipe) || socketpair(AF_UNIX, SOCK_STREAM, 0, r->sp))
+		die("pipe");
+	r->lsock = socket(AF_INET, SOCK_STREAM, 0);
+	if (r->lsock < 0 || bind(r->lsock, (void *)&a, sizeof a) || listen(r->lsock, 8) ||
+	    getsockname(r->lsock, (void *)&a, &al))
+		die("listen");
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(&r->m, &ma);
+	pthread_cond_init(&r->c, 0);
+	r->client = -1;
+	if (ready) {
+		if (write(r->pipe[1], "data", 4) != 4 || write(r->sp[1], "data", 4) != 4)
+			die("write");
+		r->client = socket(AF_INET, SOCK_STREAM, 0);
+		if (connect(r->client, (void *)&a, sizeof a))
+			die("connect");
+	}
+}
+
+static void res_free(struct res *r)
+{
+	close(r->pipe[0]);
+	close(r->pipe[1]);
+	close(r->sp[0]);
+	close(r->sp[1]);
+	close(r->lsock);
+	if (r->client >= 0)
+		close(r->client);
+}
+
+static const char *const calls[] = {
+	"accept", "accept4", "read", "recv", "recvfrom", "recvmsg", "poll", "ppoll",
+	"nanosleep", "clock_nanosleep", "pthread_cond_wait", "pthread_cond_timedwait", 0,
+};
+
+/* Make the call; return its result in the kernel's style: >= 0, or -errno. */
+static long do_call(const char *call, struct res *r, int ms_timeout)
+{
+	char buf[16];
+	long ret;
+	int fd;
+	if (!strcmp(call, "accept") || !strcmp(call, "accept4")) {
+		fd = call[6] ? accept4(r->lsock, 0, 0, SOCK_CLOEXEC) : accept(r->lsock, 0, 0);
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 ? -errno : 0;
+	}
+	if (!strcmp(call, "read"))
+		ret = read(r->pipe[0], buf, sizeof buf);
+	else if (!strcmp(call, "recv"))
+		ret = recv(r->sp[0], buf, sizeof buf, 0);
+	else if (!strcmp(call, "recvfrom"))
+		ret = recvfrom(r->sp[0], buf, sizeof buf, 0, 0, 0);
+	else if (!strcmp(call, "recvmsg")) {
+		struct iovec iov = { buf, sizeof buf };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+		ret = recvmsg(r->sp[0], &msg, 0);
+	} else if (!strcmp(call, "poll")) {
+		struct pollfd p = { r->pipe[0], POLLIN, 0 };
+		ret = poll(&p, 1, ms_timeout);
+	} else if (!strcmp(call, "ppoll")) {
+		struct pollfd p = { r->pipe[0], POLLIN, 0 };
+		struct timespec ts = { ms_timeout / 1000, (ms_timeout % 1000) * 1000000L };
+		ret = ppoll(&p, 1, ms_timeout < 0 ? 0 : &ts, 0);
+	} else if (!strcmp(call, "nanosleep")) {
+		struct timespec ts = { ms_timeout / 1000, (ms_timeout % 1000) * 1000000L };
+		ret = nanosleep(&ts, 0);
+	} else if (!strcmp(call, "clock_nanosleep")) {
+		struct timespec ts = { ms_timeout / 1000, (ms_timeout % 1000) * 1000000L };
+		int e = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, 0);
+		return -e;
+	} else if (!strcmp(call, "pthread_cond_wait") || !strcmp(call, "pthread_cond_timedwait")) {
+		int e = 0, timed = call[17] != 0;
+		struct timespec dl;
+		clock_gettime(CLOCK_REALTIME, &dl);
+		dl.tv_sec += ms_timeout / 1000;
+		dl.tv_nsec += (ms_timeout % 1000) * 1000000L;
+		if (dl.tv_nsec >= 1000000000L)
+			dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+		pthread_mutex_lock(&r->m);
+		while (!r->pred && !e)
+			e = timed ? pthread_cond_timedwait(&r->c, &r->m, &dl) : pthread_cond_wait(&r->c, &r->m);
+		r->pred = 0;
+		/* An errorcheck mutex: unlock fails with EPERM unless we hold it. */
+		if (pthread_mutex_unlock(&r->m))
+			return -EDEADLK; /* reported as "returned without the mutex" */
+		return -e;
+	} else {
+		printf("FAIL: unknown call %s\n", call);
+		exit(2);
+	}
+	return ret < 0 ? -errno : ret;
+}
+
+static const char *err(long r)
+{
+	static char buf[64];
+	if (r >= 0) {
+		snprintf(buf, sizeof buf, "returned %ld", r);
+		return buf;
+	}
+	return strerrorname_np((int)-r) ? strerrorname_np((int)-r) : "?";
+}
+
+/* ------------------------------------------------------------------------------------ */
+
+struct worker {
+	const char *call;
+	struct res *r;
+	int timeout;
+	volatile pid_t tid;
+	volatile int entering;
+	int no_again; /* an untimed condition wait begun after a stop would block for good */
+	long first, again;
+	int cleanup_ran, cleanup_had_mutex;
+	double took;
+};
+
+static void cleanup(void *p)
+{
+	struct worker *w = p;
+	w->cleanup_ran = 1;
+	if (!strncmp(w->call, "pthread_cond", 12))
+		w->cleanup_had_mutex = pthread_mutex_unlock(&w->r->m) == 0;
+}
+
+static void *worker_main(void *p)
+{
+	struct worker *w = p;
+	w->tid = gettid();
+	pthread_cleanup_push(cleanup, w);
+	__atomic_store_n(&w->entering, 1, __ATOMIC_SEQ_CST);
+	w->first = do_call(w->call, w->r, w->timeout);
+	if (!w->no_again) {
+		double t0 = now();
+		w->again = do_call(w->call, w->r, w->timeout);
+		w->took = now() - t0;
+	}
+	pthread_cleanup_pop(0);
+	return 0;
+}
+
+static pthread_t start_worker(struct worker *w)
+{
+	pthread_t th;
+	if (pthread_create(&th, 0, worker_main, w))
+		die("pthread_create");
+	while (!__atomic_load_n(&w->entering, __ATOMIC_SEQ_CST))
+		msleep(1);
+	wait_sleeping(w->tid);
+	return th;
+}
+
+static int scen_block(const char *call)
+{
+	struct res r;
+	struct worker w = { .call = call, .r = &r, .timeout = -1 };
+	pthread_t th;
+	int timed = !strcmp(call, "pthread_cond_timedwait");
+	res_init(&r, 0);
+	if (strstr(call, "sleep"))
+		w.timeout = 1000000;
+	if (timed)
+		w.timeout = 300;
+	w.no_again = !strcmp(call, "pthread_cond_wait");
+	th = start_worker(&w);
+	check(stop_tid(w.tid, 0) == 0, "%s: thread_stop_tid returned 0", call);
+	join(th);
+	if (timed) {
+		/* A plain stop does not fail a timed condition wait: it ends as it would have. */
+		check(w.first == -ETIMEDOUT, "%s: a plain stop does not fail it: %s", call, err(w.first));
+		check(w.again == -ETIMEDOUT, "%s: nor a later one: %s", call, err(w.again));
+	} else if (!strcmp(call, "pthread_cond_wait")) {
+		check(w.first == -ECANCELED, "%s: stopped in the wait: %s, mutex held", call, err(w.first));
+	} else {
+		check(w.first == -ECANCELED, "%s: stopped: %s", call, err(w.first));
+		check(w.again == -ECANCELED, "%s: the next call too: %s", call, err(w.again));
+	}
+	res_free(&r);
+	return 0;
+}
+
+/* For pthread_cond_wait: after the stop, a new wait blocks and returns 0 when signalled. */
+static void *cond_after_main(void *p)
+{
+	struct worker *w = p;
+	w->tid = gettid();
+	__atomic_store_n(&w->entering, 1, __ATOMIC_SEQ_CST);
+	w->first = do_call("pthread_cond_wait", w->r, -1);
+	stop_tid(gettid(), 0);
+	__atomic_store_n(&w->entering, 2, __ATOMIC_SEQ_CST);
+	w->again = do_call("pthread_cond_wait", w->r, -1);
+	return 0;
+}
+
+static int scen_cond_after(void)
+{
+	struct res r;
+	struct worker w = { .r = &r };
+	pthread_t th;
+	res_init(&r, 0);
+	if (pthread_create(&th, 0, cond_after_main, &w))
+		die("pthread_create");
+	while (!__atomic_load_n(&w.entering, __ATOMIC_SEQ_CST))
+		msleep(1);
+	wait_sleeping(w.tid);
+	pthread_mutex_lock(&r.m);
+	r.pred = 1;
+	pthread_cond_signal(&r.c);
+	pthread_mutex_unlock(&r.m);
+	while (__atomic_load_n(&w.entering, __ATOMIC_SEQ_CST) != 2)
+		msleep(1);
+	wait_sleeping(w.tid);
+	check(thread_state(w.tid) == 'S', "pthread_cond_wait begun with a stop pending blocks");
+	pthread_mutex_lock(&r.m);
+	r.pred = 1;
+	pthread_cond_signal(&r.c);
+	pthread_mutex_unlock(&r.m);
+	join(th);
+	check(w.first == 0, "pthread_cond_wait without a stop: %s", err(w.first));
+	check(w.again == 0, "pthread_cond_wait begun after the stop is not failed: %s", err(w.again));
+	res_free(&r);
+	return 0;
+}
+
+static int scen_nostop(const char *call)
+{
+	struct res r;
+	long ret;
+	int timed = strstr(call, "cond") != 0;
+	res_init(&r, 1);
+	if (timed)
+		r.pred = 1;
+	errno = 4242;
+	ret = do_call(call, &r, strstr(call, "sleep") ? 1 : 10);
+	if (!strcmp(call, "poll") || !strcmp(call, "ppoll"))
+		check(ret == 1, "%s: ready fd: %s", call, err(ret));
+	else if (strstr(call, "sleep") || !strncmp(call, "accept", 6) || timed)
+		check(ret == 0, "%s: %s", call, err(ret));
+	else
+		check(ret == 4, "%s: read the 4 bytes written: %s", call, err(ret));
+	check(errno == 4242, "%s: errno untouched on success (%d)", call, errno);
+	res_free(&r);
+
+	/* Timeouts and errors as glibc gives them. */
+	res_init(&r, 0);
+	if (!strcmp(call, "poll") || !strcmp(call, "ppoll")) {
+		ret = do_call(call, &r, 5);
+		check(ret == 0, "%s: times out: %s", call, err(ret));
+	}
+	if (!strcmp(call, "pthread_cond_timedwait")) {
+		ret = do_call(call, &r, 5);
+		check(ret == -ETIMEDOUT, "%s: times out: %s", call, err(ret));
+	}
+	if (!strcmp(call, "read")) {
+		char c;
+		errno = 0;
+		check(read(-1, &c, 1) == -1 && errno == EBADF, "read(-1): EBADF (%s)", strerrorname_np(errno));
+		check(read(r.pipe[1], &c, 1) == -1 && errno == EBADF, "read(write end): EBADF");
+		fcntl(r.pipe[0], F_SETFL, O_NONBLOCK);
+		check(read(r.pipe[0], &c, 1) == -1 && errno == EAGAIN, "read(empty, O_NONBLOCK): EAGAIN");
+	}
+	if (!strcmp(call, "recv")) {
+		char c;
+		check(recv(r.pipe[0], &c, 1, 0) == -1 && errno == ENOTSOCK, "recv(pipe): ENOTSOCK");
+		check(recv(r.sp[0], &c, 1, MSG_DONTWAIT) == -1 && errno == EAGAIN, "recv(MSG_DONTWAIT): EAGAIN");
+	}
+	if (!strcmp(call, "accept"))
+		check(accept(r.pipe[0], 0, 0) == -1 && errno == ENOTSOCK, "accept(pipe): ENOTSOCK");
+	if (!strcmp(call, "accept4"))
+		check(accept4(r.lsock, 0, 0, -1) == -1 && errno == EINVAL, "accept4(bad flags): EINVAL");
+	if (!strcmp(call, "nanosleep")) {
+		struct timespec bad = { 0, 2000000000L };
+		check(nanosleep(&bad, 0) == -1 && errno == EINVAL, "nanosleep(bad ns): EINVAL");
+	}
+	if (!strcmp(call, "clock_nanosleep")) {
+		struct timespec ts = { 0, 1000 };
+		check(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &ts, 0) == EINVAL, "clock_nanosleep(thread cpu clock): EINVAL");
+		struct timespec past = { 0, 0 };
+		check(clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, TIMER_ABSTIME, &past, 0) == 0, "clock_nanosleep(process cpu clock, past deadline): 0");
+		errno = 77;
+		check(clock_nanosleep(12345, 0, &ts, 0) == EINVAL && errno == 77, "clock_nanosleep(bad clock): EINVAL, errno untouched");
+	}
+	if (!strcmp(call, "ppoll")) {
+		struct pollfd p = { r.pipe[0], POLLIN, 0 };
+		struct timespec ts = { 0, 5000000 };
+		ppoll(&p, 1, &ts, 0);
+		check(ts.tv_sec == 0 && ts.tv_nsec == 5000000, "ppoll leaves its timeout argument as it was");
+	}
+	res_free(&r);
+	return 0;
+}
+
+static int scen_prestop(const char *call)
+{
+	struct res r;
+	long ret;
+	char buf[8];
+	double t0;
+	res_init(&r, 1);
+	r.pred = 1;
+	check(!stop_pending(), "%s: no stop pending at first", call);
+	check(stop_tid(gettid(), 0) == 0, "%s: stop self", call);
+	check(stop_pending() != 0, "%s: stop pending", call);
+	t0 = now();
+	ret = do_call(call, &r, strstr(call, "sleep") ? 100000 : -1);
+	if (!strcmp(call, "pthread_cond_wait") || !strcmp(call, "pthread_cond_timedwait")) {
+		check(ret == 0, "%s: begun with a stop pending, not failed: %s", call, err(ret));
+	} else {
+		check(ret == -ECANCELED, "%s: returns %s at once", call, err(ret));
+		check(now() - t0 < 5, "%s: did not wait", call);
+	}
+	stop_clear();
+	check(!stop_pending(), "%s: cleared", call);
+	/* The data is still there: the stopped call never reached the kernel. */
+	if (!strcmp(call, "read"))
+		check(read(r.pipe[0], buf, sizeof buf) == 4, "read: the data is still in the pipe");
+	if (!strncmp(call, "recv", 4))
+		check(recv(r.sp[0], buf, sizeof buf, 0) == 4, "%s: the data is still in the socket", call);
+	if (!strncmp(call, "accept", 6))
+		check(do_call(call, &r, 0) == 0, "%s: the connection is still pending", call);
+	res_free(&r);
+	return 0;
+}
+
+static int scen_force(const char *call)
+{
+	struct res r;
+	struct worker w = { .call = call, .r = &r, .timeout = -1 };
+	pthread_t th;
+	void *ret;
+	res_init(&r, 0);
+	if (strstr(call, "sleep"))
+		w.timeout = 1000000;
+	if (!strcmp(call, "pthread_cond_timedwait"))
+		w.timeout = 1000000;
+	th = start_worker(&w);
+	check(stop_tid(w.tid, THREAD_STOP_FORCE) == 0, "%s: forced stop", call);
+	ret = join(th);
+	check(ret == PTHREAD_CANCELED, "%s: the thread exited through pthread_exit", call);
+	check(w.cleanup_ran, "%s: its cleanup handler ran", call);
+	if (!strncmp(call, "pthread_cond", 12))
+		check(w.cleanup_had_mutex, "%s: with the mutex re-acquired", call);
+	res_free(&r);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The race: a writer sends increasing 32-bit counters; a reader reads them in odd-sized
+ * pieces and is stopped again and again at arbitrary points.  Every byte must arrive once
+ * and in order, and every stop must be seen. */
+
+struct race {
+	int fd[2];
+	volatile pid_t reader;
+	volatile int done;
+	long stops_seen;
+	long stops_on_empty; /* observed by a read that found the pipe empty: it had to block */
+	long sent;
+	unsigned long bytes;
+	int bad;
+};
+
+/* Bursty, so that the reader is caught both in the middle of its loop and asleep in
+ * the kernel with the pipe empty. */
+static void *race_writer(void *p)
+{
+	struct race *rc = p;
+	uint32_t buf[256], n = 0;
+	unsigned seed = 3;
+	while (!__atomic_load_n(&rc->done, __ATOMIC_ACQUIRE)) {
+		int count = 1 + rand_r(&seed) % 256;
+		for (int i = 0; i < count; i++)
+			buf[i] = n++;
+		const char *q = (const char *)buf;
+		size_t left = (size_t)count * 4;
+		while (left) {
+			/* odd-sized writes split counters across reads */
+			size_t chunk = 1 + rand_r(&seed) % left;
+			ssize_t w = write(rc->fd[1], q, chunk);
+			if (w < 0)
+				die("race write");
+			q += w, left -= (size_t)w;
+		}
+		if (rand_r(&seed) % 4 == 0)
+			sched_yield();
+	}
+	close(rc->fd[1]);
+	return 0;
+}
+
+static void *race_reader(void *p)
+{
+	struct race *rc = p;
+	unsigned char buf[97], cur[4];
+	uint32_t expect = 0;
+	int have = 0;
+	unsigned seed = 1;
+	rc->reader = gettid();
+	for (;;) {
+		size_t want = 1 + rand_r(&seed) % sizeof buf;
+		int avail = 1;
+		ioctl(rc->fd[0], FIONREAD, &avail);
+		ssize_t n = read(rc->fd[0], buf, want);
+		if (n < 0) {
+			rc->stops_on_empty += avail == 0;
+			if (errno != ECANCELED) {
+				printf("FAIL: reader: %s\n", strerror(errno));
+				rc->bad = 1;
+				return 0;
+			}
+			/* clear first: the next stop may come as soon as this one is counted */
+			stop_clear();
+			__atomic_store_n(&rc->stops_seen, rc->stops_seen + 1, __ATOMIC_RELEASE);
+			continue;
+		}
+		if (n == 0)
+			return 0;
+		rc->bytes += (unsigned long)n;
+		for (ssize_t i = 0; i < n; i++) {
+			cur[have++] = buf[i];
+			if (have == 4) {
+				uint32_t v;
+				memcpy(&v, cur, 4);
+				if (v != expect && !rc->bad) {
+					printf("FAIL: counter %u where %u was due: a byte was lost or repeated\n", v, expect);
+					rc->bad = 1;
+				}
+				expect++;
+				have = 0;
+			}
+		}
+	}
+}
+
+static int scen_race(long iterations)
+{
+	struct race rc = { 0 };
+	pthread_t w, rd;
+	unsigned seed = 7;
+	double t0 = now();
+	if (pipe(rc.fd))
+		die("pipe");
+	if (pthread_create(&rd, 0, race_reader, &rc) || pthread_create(&w, 0, race_writer, &rc))
+		die("pthread_create");
+	while (!rc.reader)
+		msleep(1);
+	for (long i = 0; i < iterations && !rc.bad; i++) {
+		/* land the stop at an arbitrary point of the reader's loop */
+		for (unsigned spin = rand_r(&seed) % 2000; spin; spin--)
+			__asm__ volatile("" ::: "memory");
+		if (stop_tid(rc.reader, 0))
+			die("thread_stop_tid");
+		rc.sent++;
+		double t1 = now();
+		while (__atomic_load_n(&rc.stops_seen, __ATOMIC_ACQUIRE) != rc.sent) {
+			if (now() - t1 > 10) {
+				printf("FAIL: stop %ld was never observed\n", rc.sent);
+				rc.bad = 1;
+				break;
+			}
+			sched_yield();
+		}
+	}
+	__atomic_store_n(&rc.done, 1, __ATOMIC_RELEASE);
+	join(w);
+	join(rd);
+	check(!rc.bad, "race: every byte arrived once and in order (%lu bytes, %lu counters)", rc.bytes, rc.bytes / 4);
+	check(rc.stops_seen == rc.sent, "race: %ld stops sent, %ld observed (%ld by a read that found the pipe empty), in %.1f s",
+	      rc.sent, rc.stops_seen, rc.stops_on_empty, now() - t0);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* GIL: a thread stopped in read then takes a contended "GIL" the way CPython does
+ * (pthread_cond_timedwait in a loop, with a holder that hands it over). */
+
+struct gil {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	int locked;
+	volatile int stop_all;
+	int fd[2];
+	volatile pid_t tid;
+	volatile int phase;
+	long waits, errors;
+	double cpu;
+};
+
+static void gil_take(struct gil *g, long *errors)
+{
+	pthread_mutex_lock(&g->m);
+	while (g->locked) {
+		struct timespec dl;
+		clock_gettime(CLOCK_REALTIME, &dl);
+		dl.tv_nsec += 5000000;
+		if (dl.tv_nsec >= 1000000000L)
+			dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+		int e = pthread_cond_timedwait(&g->c, &g->m, &dl);
+		if (e && e != ETIMEDOUT) {
+			(*errors)++;
+			/* CPython: Py_FatalError("take_gil: ...") aborts here */
+			printf("FAIL: GIL wait failed: %s\n", strerror(e));
+			abort();
+		}
+	}
+	g->locked = 1;
+	pthread_mutex_unlock(&g->m);
+}
+
+static void gil_drop(struct gil *g)
+{
+	pthread_mutex_lock(&g->m);
+	g->locked = 0;
+	pthread_cond_signal(&g->c);
+	pthread_mutex_unlock(&g->m);
+}
+
+static void *gil_holder(void *p)
+{
+	struct gil *g = p;
+	long errors = 0;
+	while (!g->stop_all) {
+		gil_take(g, &errors);
+		msleep(2);
+		gil_drop(g);
+		sched_yield();
+	}
+	return 0;
+}
+
+static void *gil_reader(void *p)
+{
+	struct gil *g = p;
+	char c;
+	struct timespec c0, c1;
+	g->tid = gettid();
+	gil_take(g, &g->errors);
+	gil_drop(g); /* Py_BEGIN_ALLOW_THREADS */
+	g->phase = 1;
+	ssize_t n = read(g->fd[0], &c, 1);
+	int e = errno;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+	for (int i = 0; i < 50; i++) { /* Py_END_ALLOW_THREADS, and more bytecode after */
+		gil_take(g, &g->errors);
+		g->waits++;
+		gil_drop(g);
+		msleep(1);
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	g->cpu = (c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9;
+	g->phase = n < 0 && e == ECANCELED ? 2 : 3;
+	return 0;
+}
+
+static int scen_gil(void)
+{
+	struct gil g = { .m = PTHREAD_MUTEX_INITIALIZER, .c = PTHREAD_COND_INITIALIZER };
+	pthread_t h1, h2, rd;
+	if (pipe(g.fd))
+		die("pipe");
+	pthread_create(&rd, 0, gil_reader, &g);
+	while (g.phase != 1)
+		msleep(1);
+	wait_sleeping(g.tid);
+	pthread_create(&h1, 0, gil_holder, &g);
+	pthread_create(&h2, 0, gil_holder, &g);
+	msleep(20);
+	check(stop_tid(g.tid, 0) == 0, "gil: stop the reader");
+	join(rd);
+	g.stop_all = 1;
+	join(h1);
+	join(h2);
+	check(g.phase == 2, "gil: read returned ECANCELED");
+	check(g.errors == 0 && g.waits == 50, "gil: the %ld contended condition waits after it all succeeded", g.waits);
+	check(g.cpu < 1.0, "gil: no spin (%.3f s of CPU over the waits)", g.cpu);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------ */
+
+static int scen_isolation(void)
+{
+	struct res ra, rb, rc;
+	struct worker a = { .call = "read", .r = &ra, .timeout = -1, .no_again = 1 };
+	struct worker b = { .call = "read", .r = &rb, .timeout = -1, .no_again = 1 };
+	struct worker c = { .call = "pthread_cond_wait", .r = &rc, .timeout = -1, .no_again = 1 };
+	pthread_t ta, tb, tc;
+	res_init(&ra, 0);
+	res_init(&rb, 0);
+	res_init(&rc, 0);
+	ta = start_worker(&a);
+	tb = start_worker(&b);
+	tc = start_worker(&c);
+	check(stop_tid(a.tid, 0) == 0, "isolation: stop A");
+	join(ta);
+	check(a.first == -ECANCELED, "isolation: A's read: %s", err(a.first));
+	msleep(50);
+	check(thread_state(b.tid) == 'S' && thread_state(c.tid) == 'S', "isolation: B and C still blocked");
+	check(!stop_pending(), "isolation: the stopper has no stop pending");
+	/* B and C are unaffected: they complete normally when their event comes. */
+	if (write(rb.pipe[1], "x", 1) != 1)
+		die("write");
+	pthread_mutex_lock(&rc.m);
+	rc.pred = 1;
+	pthread_cond_signal(&rc.c);
+	pthread_mutex_unlock(&rc.m);
+	join(tb);
+	join(tc);
+	check(b.first >= 1, "isolation: B read its data: %s", err(b.first));
+	check(c.first == 0, "isolation: C's wait returned 0: %s", err(c.first));
+	return 0;
+}
+
+/* A queue on one condition and mutex: 4 consumers; one is stopped while waiting; the
+ * others must still consume every item, and the mutex stays consistent. */
+struct queue {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	int items, closed, consumed;
+	volatile pid_t victim;
+	pthread_t victim_th;
+	volatile int victim_ret;
+};
+
+static void *consumer(void *p)
+{
+	struct queue *q = p;
+	int victim = 0, e = 0;
+	pthread_mutex_lock(&q->m);
+	if (!q->victim) {
+		q->victim_th = pthread_self();
+		q->victim = gettid();
+		victim = 1;
+	}
+	for (;;) {
+		while (!q->items && !q->closed && !e)
+			e = pthread_cond_wait(&q->c, &q->m);
+		if (e) {
+			q->victim_ret = e;
+			break;
+		}
+		if (!q->items)
+			break;
+		q->items--;
+		q->consumed++;
+		pthread_mutex_unlock(&q->m);
+		sched_yield();
+		pthread_mutex_lock(&q->m);
+	}
+	(void)victim;
+	pthread_mutex_unlock(&q->m);
+	return 0;
+}
+
+static int scen_condshare(void)
+{
+	struct queue q = { .m = PTHREAD_MUTEX_INITIALIZER, .c = PTHREAD_COND_INITIALIZER };
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], 0, consumer, &q);
+	while (!q.victim)
+		msleep(1);
+	wait_sleeping(q.victim);
+	check(stop_tid(q.victim, 0) == 0, "condshare: stop one waiter");
+	while (!__atomic_load_n(&q.victim_ret, __ATOMIC_ACQUIRE) && thread_state(q.victim) == 'S')
+		msleep(1);
+	check(q.victim_ret == ECANCELED, "condshare: its wait returned %s", strerrorname_np(q.victim_ret));
+	for (int i = 0; i < 20000; i++) {
+		pthread_mutex_lock(&q.m);
+		q.items++;
+		pthread_cond_signal(&q.c);
+		pthread_mutex_unlock(&q.m);
+	}
+	pthread_mutex_lock(&q.m);
+	q.closed = 1;
+	pthread_cond_broadcast(&q.c);
+	pthread_mutex_unlock(&q.m);
+	for (int i = 0; i < 4; i++)
+		join(th[i]);
+	check(q.consumed == 20000 && q.items == 0, "condshare: the others consumed all %d items", q.consumed);
+	return 0;
+}
+
+/* The program's own pthread_cancel of a thread blocked in an interposed call. */
+static int scen_pcancel(void)
+{
+	struct res r;
+	struct worker w = { .call = "read", .r = &r, .timeout = -1 };
+	pthread_t th;
+	void *ret;
+	res_init(&r, 0);
+	th = start_worker(&w);
+	check(pthread_cancel(th) == 0, "pcancel: pthread_cancel");
+	ret = join(th);
+	check(ret == PTHREAD_CANCELED, "pcancel: the thread was cancelled in read");
+	check(w.cleanup_ran, "pcancel: its cleanup handler ran");
+	res_free(&r);
+	return 0;
+}
+
+static int scen_api(void)
+{
+	errno = 0;
+	check(stop_tid(999999999, 0) == -1 && errno == ESRCH, "api: unknown tid: ESRCH");
+	check(stop_tid(gettid(), 0x80) == -1 && errno == EINVAL, "api: unknown flag: EINVAL");
+	check(!stop_pending(), "api: a rejected stop changed nothing");
+	check(stop_tid(getpid(), 0) == 0 && stop_pending(), "api: the main thread is registered");
+	stop_clear();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *s = argc > 1 ? argv[1] : "";
+	const char *arg = argc > 2 ? argv[2] : "";
+	signal(SIGPIPE, SIG_IGN);
+	stop_tid = (int (*)(pid_t, unsigned))dlsym(RTLD_DEFAULT, "thread_stop_tid");
+	stop_pending = (int (*)(void))dlsym(RTLD_DEFAULT, "thread_stop_pending");
+	stop_clear = (void (*)(void))dlsym(RTLD_DEFAULT, "thread_stop_clear");
+	if (!stop_tid || !stop_pending || !stop_clear) {
+		printf("SKIP: libthreadstop.so is not loaded\n");
+		return 77;
+	}
+	if (!strcmp(s, "calls")) {
+		for (int i = 0; calls[i]; i++)
+			printf("%s\n", calls[i]);
+		return 0;
+	}
+	if (!strcmp(s, "block")) {
+		scen_block(arg);
+		if (!strcmp(arg, "pthread_cond_wait"))
+			scen_cond_after();
+	} else if (!strcmp(s, "nostop"))
+		scen_nostop(arg);
+	else if (!strcmp(s, "prestop"))
+		scen_prestop(arg);
+	else if (!strcmp(s, "force"))
+		scen_force(arg);
+	else if (!strcmp(s, "race"))
+		scen_race(atol(arg));
+	else if (!strcmp(s, "gil"))
+		scen_gil();
+	else if (!strcmp(s, "isolation"))
+		scen_isolation();
+	else if (!strcmp(s, "condshare"))
+		scen_condshare();
+	else if (!strcmp(s, "pcancel"))
+		scen_pcancel();
+	else if (!strcmp(s, "api"))
+		scen_api();
+	else {
+		fprintf(stderr, "usage: tsprobe block|nostop|prestop|force CALL | race N | gil | isolation | condshare | pcancel | api\n");
+		return 2;
+	}
+	return failed;
+}
