@@ -21,6 +21,24 @@ extern "C" {
  * flags). */
 int thread_stop_tid(pid_t tid, unsigned flags);
 
+/* Stop the threads of process `pid` that `selector` matches, through its control socket
+ * (the process must run with the shim: `threadstop run`, or LD_PRELOAD).  `selector` is
+ * one selector, as for `threadstop stop`: a thread id, an exact thread name, a glob
+ * (`worker-*`), `name:GLOB`, `call:GLOB` (threads blocked in a matching call) or `all`.
+ * The stop is the same as thread_stop_tid()'s in that process.  pid may be getpid().
+ * Returns the number of threads stopped (at least 1), or -1 with errno:
+ *   ESRCH         no such process, or no thread of it matches the selector
+ *   ENOENT        the process has no control socket (it does not run with the shim)
+ *   ECONNREFUSED  a stale socket: nothing listens on it any more
+ *   EACCES        refused: the process belongs to another user (only root may cross)
+ *   EINVAL        bad selector or flags
+ *   EAGAIN        too many clients connected to that process; try again
+ *   ETIMEDOUT     no reply within 10 seconds
+ *   EPROTO        the socket is not that process's threadstop control socket
+ * The calling thread makes only raw, non-cancellable syscalls here: a stop aimed at it
+ * takes effect at its next interposed call. */
+int thread_stop(pid_t pid, const char *selector, unsigned flags);
+
 /* Nonzero when the calling thread has a stop pending. */
 int thread_stop_pending(void);
 

@@ -98,6 +98,9 @@ int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok) TS
 long ts_sys(long nr, long a, long b, long c, long d, long e, long f) TS_HIDDEN;
 void ts_exit_forced(struct ts_thread *t) __attribute__((noreturn)) TS_HIDDEN;
 
+/* control.c: the control socket and its listener thread */
+void ts_control_init(void) TS_HIDDEN;
+
 /* What ts_slow() tells a wrapper to do. */
 enum { TS_GO = 0, TS_CANCEL = 1, TS_PASS = 2 };
 
