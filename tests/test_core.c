@@ -29,7 +29,9 @@ static void run_preloaded(struct run *r, char *const argv[])
 	pid_t pid;
 	posix_spawn_file_actions_t fa;
 
-	snprintf(preload, sizeof preload, "LD_PRELOAD=%s", LIBTHREADSTOP);
+	/* A sanitized shim in an uninstrumented program needs the sanitizer runtime first. */
+	const char *rt = getenv("THREADSTOP_TEST_PRELOAD_FIRST");
+	snprintf(preload, sizeof preload, "LD_PRELOAD=%s%s%s", rt ? rt : "", rt ? ":" : "", LIBTHREADSTOP);
 	for (char **e = environ; *e && n < 500; e++)
 		if (strncmp(*e, "LD_PRELOAD=", 11))
 			envp[n++] = *e;
