@@ -134,6 +134,17 @@ static inline long ts_block(int id, long arg, long nr, long a, long b, long c, l
 	return r;
 }
 
+/* The shim's signal must stay deliverable: a mask the program hands to a call for its
+ * duration (ppoll, pselect, epoll_pwait, sigsuspend...) never blocks it. */
+static inline const sigset_t *ts_unblock_ours(const sigset_t *set, sigset_t *copy)
+{
+	if (!set || !sigismember(set, ts_signal))
+		return set;
+	*copy = *set;
+	sigdelset(copy, ts_signal);
+	return copy;
+}
+
 /* The libc convention: -1 and errno. */
 static inline long ts_ret(long r)
 {

@@ -21,10 +21,12 @@ TS_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout
 {
 	/* The kernel writes the time left into its argument; glibc hides that. */
 	struct timespec copy, *tp = 0;
+	sigset_t mcopy;
 	if (timeout) {
 		copy = *timeout;
 		tp = &copy;
 	}
+	mask = ts_unblock_ours(mask, &mcopy);
 	return (int)ts_ret(ts_block(TS_C_ppoll, ms(timeout), SYS_ppoll, (long)fds, (long)n, (long)tp, (long)mask, _NSIG / 8, 0));
 }
 
