@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -27,7 +28,12 @@
 #define TS_BUSY 32u    /* registering: a nested call (signal handler) passes through */
 #define TS_STOPPED (TS_STOP | TS_FORCE)
 
-enum ts_kind { TS_K_FD, TS_K_TIME, TS_K_COND, TS_K_API };
+/* How a call is shown by `list`, and how a stopper reaches a thread inside it:
+ *   FD, TIME, JOIN  one cancellable syscall: one signal (arg: fd, timeout ms, joined tid)
+ *   COND            a condition wait: broadcasts (wrap_sync.c)
+ *   WAIT            a glibc wait on a futex (semaphores): signals until it leaves
+ *   API             not a blocking call */
+enum ts_kind { TS_K_FD, TS_K_TIME, TS_K_JOIN, TS_K_COND, TS_K_WAIT, TS_K_API };
 
 enum ts_call_id {
 	TS_C_none,
@@ -48,6 +54,9 @@ struct ts_thread {
 	pthread_cond_t *cond;  /* the condition it waits on, TS_COND_BUSY while broadcast */
 	int cond_immune;       /* that wait is not failed by a plain stop (timed, or begun stopped) */
 	int cond_done;         /* futex: the stopper finished with our condition */
+	char sig_blocked;      /* the program blocked the shim's signal in this thread (virtually) */
+	char sig_pending;      /* one arrived meanwhile (wrap_signal.c) */
+	char pcancel_held;     /* a pthread_cancel met cancellation disabled (wrap_thread.c) */
 	struct ts_thread *next, *prev;
 	unsigned seen_seq;     /* control plane: the seq when it first saw this call ... */
 	int64_t seen_ns;       /* ... and when (CLOCK_REALTIME ns) */
@@ -84,15 +93,30 @@ struct ts_thread *ts_find_tid(pid_t tid) TS_HIDDEN;      /* registry locked */
 struct ts_thread *ts_find_self(pthread_t th) TS_HIDDEN;  /* registry locked */
 struct ts_thread *ts_registry_first(void) TS_HIDDEN;     /* registry locked */
 void ts_token_init(void) TS_HIDDEN;
+void ts_join_init(void) TS_HIDDEN;
+
+/* signal.c, wrap_signal.c */
+extern int ts_signal TS_HIDDEN;
+void ts_signal_init(void) TS_HIDDEN;
+void ts_send(const struct ts_thread *t) TS_HIDDEN;
+int ts_foreign_stoppable(long nr, long a1) TS_HIDDEN;
+void ts_deliver_foreign(int sig, siginfo_t *si, void *ctx) TS_HIDDEN;
+void ts_virtual_signal_init(void) TS_HIDDEN;
+
+/* log.c */
+extern int ts_debug_on TS_HIDDEN;
+void ts_log_init(void) TS_HIDDEN;
+void ts_log(const char *fmt, ...) __attribute__((format(printf, 1, 2))) TS_HIDDEN;
+void ts_debug_(const char *fmt, ...) __attribute__((format(printf, 1, 2))) TS_HIDDEN;
+#define ts_debug(...) (unlikely(ts_debug_on) ? ts_debug_(__VA_ARGS__) : (void)0)
 
 /* cancel.c */
-extern int ts_signal TS_HIDDEN;
 void ts_cancel_init(void) TS_HIDDEN;
 int ts_slow(struct ts_thread *t) TS_HIDDEN;
 int ts_mark(struct ts_thread *t, unsigned bits) TS_HIDDEN; /* registry locked */
 int ts_kick(struct ts_thread *t, unsigned bits) TS_HIDDEN; /* registry locked */
 void ts_barrier(void) TS_HIDDEN;
-void ts_cond_wait_kicks(pid_t tid, unsigned bits) TS_HIDDEN;
+void ts_kick_more(pid_t tid, unsigned bits) TS_HIDDEN;
 void ts_cond_leave(struct ts_thread *t) TS_HIDDEN;
 int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok) TS_HIDDEN;
 long ts_sys(long nr, long a, long b, long c, long d, long e, long f) TS_HIDDEN;
