@@ -8,6 +8,7 @@ C=$!; PIDS+=($C)
 wait_socket $C
 wait_list $C "^ *$C +cat +blocked +read +fd=3 "
 "$T" stop $C cat --wait=15 >"$WORK/stop.out" 2>&1 || fail "stop exited $?"
+grep -Eq "^(stopped $C cat|pid $C exited before it answered)" "$WORK/stop.out" || fail "stop did not report"
 wait_exit $C
 [ $STATUS -eq 1 ] || fail "cat ended with status $STATUS"
 grep -q "Operation canceled" "$WORK/cat.err" || fail "cat did not report ECANCELED"

@@ -1,7 +1,7 @@
 # Named threads blocked in accept, recv, poll and pthread_cond_wait: each stop, by name,
 # glob, tid or through thread_stop(), ends the selected thread only; the others serve on.
 . "$(dirname "$0")/lib.sh"
-NT=${NAMED_THREADS:?}
+NT=${TS_NT_OVERRIDE:-${NAMED_THREADS:?}}  # override: a sanitizer build tests its CLI on a plain target
 S=$WORK/acceptor.sock
 mkfifo "$WORK/in"
 "$T" run -- "$NT" "$S" <"$WORK/in" >"$WORK/nt.out" 2>"$WORK/nt.err" &
