@@ -110,8 +110,8 @@ int ts_mark(struct ts_thread *t, unsigned bits)
 }
 
 /* The system call thread tid is blocked in, from /proc (-1: running or unknown), and its
- * first argument.  Raw syscalls: this runs in stoppers and in the control thread. */
-static long blocked_syscall(pid_t tid, long *a1)
+ * first two arguments.  Raw syscalls: this runs in stoppers and in the control thread. */
+long ts_blocked_syscall(pid_t tid, long args[2])
 {
 	char path[48], buf[256], *p = buf, *end;
 	long fd, n, nr;
@@ -127,19 +127,19 @@ static long blocked_syscall(pid_t tid, long *a1)
 	nr = strtol(p, &end, 10);
 	if (end == p || nr < 0)
 		return -1; /* "running" */
-	*a1 = strtol(end, &p, 16);
-	(void)p;
+	args[0] = strtol(end, &p, 16);
+	args[1] = strtol(p, &end, 16);
 	return nr;
 }
 
 /* A registered thread outside our wrappers, asleep in a system call a stop may end. */
 static int foreign_blocked(const struct ts_thread *t)
 {
-	long a1 = 0, nr;
+	long args[2] = { 0, 0 }, nr;
 	if (__atomic_load_n(&t->call, __ATOMIC_RELAXED) != TS_C_none)
 		return 0;
-	nr = blocked_syscall(t->tid, &a1);
-	return nr >= 0 && ts_foreign_stoppable(nr, a1);
+	nr = ts_blocked_syscall(t->tid, args);
+	return nr >= 0 && ts_foreign_stoppable(nr, args[1]);
 }
 
 /* After ts_mark() and ts_barrier(): wake t if it sits in a call a stop with these bits

@@ -52,6 +52,7 @@ struct snap {
 	int64_t since;
 	char name[TSP_NAME_MAX];
 	int namelen;
+	const char *foreign; /* not in a wrapper: blocked in this system call of glibc's own */
 };
 
 static struct {
@@ -68,6 +69,7 @@ static struct {
 	struct client cl[MAX_CLIENTS];
 	struct snap *snap;
 	int snapcap;
+	int inflight;           /* a request is being answered (see ts_control_fini) */
 } ctl = { .lock = PTHREAD_MUTEX_INITIALIZER, .lfd = -1 };
 
 static long sys_close(int fd) { return ts_sys(SYS_close, fd, 0, 0, 0, 0, 0); }
@@ -309,6 +311,14 @@ static int snapshot(void)
 		char path[48];
 		long r = -1;
 		int fd;
+		s->foreign = 0;
+		if (!s->call) {
+			long args[2] = { 0, 0 }, nr = ts_blocked_syscall(s->tid, args);
+			if (nr >= 0 && ts_foreign_stoppable(nr, args[1])) {
+				s->foreign = ts_foreign_name(nr);
+				s->arg = args[0];
+			}
+		}
 		snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)s->tid);
 		fd = (int)ts_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
 		if (fd >= 0) {
@@ -325,15 +335,17 @@ static int snapshot(void)
 
 static void describe(const struct snap *s, struct tsp_thread *t)
 {
-	int kind = s->call ? ts_call_kind[s->call] : TS_K_API;
-	const char *st = s->stop & TS_STOPPED ? (s->call ? TSP_ST_PENDING : TSP_ST_STOPPED)
-					       : (s->call ? TSP_ST_BLOCKED : TSP_ST_RUNNING);
+	int kind = s->call ? ts_call_kind[s->call] : s->foreign ? TS_K_FD : TS_K_API;
+	int in_call = s->call || s->foreign;
+	const char *st = s->stop & TS_STOPPED ? (in_call ? TSP_ST_PENDING : TSP_ST_STOPPED)
+					       : (in_call ? TSP_ST_BLOCKED : TSP_ST_RUNNING);
 	memset(t, 0, sizeof *t);
 	t->tid = s->tid;
 	snprintf(t->state, sizeof t->state, "%s", st);
-	snprintf(t->call, sizeof t->call, "%s", s->call ? ts_call_name[s->call] : "-");
+	snprintf(t->call, sizeof t->call, "%s", s->call ? ts_call_name[s->call] : s->foreign ? s->foreign : "-");
 	tsp_fmt_arg(t->arg, sizeof t->arg,
-		    kind == TS_K_FD ? TSP_ARG_FD : kind == TS_K_API ? TSP_ARG_NONE : TSP_ARG_TIMEOUT, s->arg);
+		    kind == TS_K_FD ? TSP_ARG_FD : kind == TS_K_JOIN ? TSP_ARG_TID : kind == TS_K_API ? TSP_ARG_NONE : TSP_ARG_TIMEOUT,
+		    s->arg);
 	t->seq = s->seq;
 	t->since_ns = s->since;
 }
@@ -383,7 +395,7 @@ static void do_stop(struct client *c, const struct tsp_req *req)
 		const struct snap *s = &ctl.snap[i];
 		int match = 0;
 		for (k = 0; k < req->nsel; k++)
-			if (tsp_sel_match(&req->sel[k], s->tid, s->name, s->call ? ts_call_name[s->call] : 0))
+			if (tsp_sel_match(&req->sel[k], s->tid, s->name, s->call ? ts_call_name[s->call] : s->foreign))
 				match = hit[k] = 1;
 		if (match) {
 			tids[m] = s->tid;
@@ -465,7 +477,10 @@ static void serve(struct client *c, long now)
 	char *nl;
 	while (!c->closing && c->outlen - c->outoff < OUT_PAUSE && (nl = memchr(c->in, '\n', c->inlen))) {
 		size_t k = (size_t)(nl - c->in);
+		__atomic_store_n(&ctl.inflight, 1, __ATOMIC_RELEASE);
 		handle_line(c, c->in, k);
+		flush(c, now);
+		__atomic_store_n(&ctl.inflight, 0, __ATOMIC_RELEASE);
 		memmove(c->in, nl + 1, c->inlen - k - 1);
 		c->inlen -= k + 1;
 		c->deadline = now + IDLE_MS;
@@ -697,7 +712,13 @@ void ts_control_init(void)
 	pthread_mutex_unlock(&ctl.lock);
 }
 
+/* A stop often makes the program finish: let the reply to the request that caused it go
+ * out before a normal exit (at most 200 ms). */
 __attribute__((destructor)) static void ts_control_fini(void)
 {
+	for (int i = 0; i < 200 && __atomic_load_n(&ctl.inflight, __ATOMIC_ACQUIRE) && !(ts_tls.stop & TS_DEAD); i++) {
+		struct timespec ms = { 0, 1000000 };
+		ts_sys(SYS_nanosleep, (long)&ms, 0, 0, 0, 0, 0);
+	}
 	unlink_ours();
 }

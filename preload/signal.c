@@ -55,23 +55,29 @@ void ts_send(const struct ts_thread *t)
 }
 
 /* System calls a stop may end when the thread is blocked in one outside our wrappers:
- * waits for I/O, children, locks and messages, which report ECANCELED like ours. */
-int ts_foreign_stoppable(long nr, long a1)
+ * waits for I/O, children, locks and messages, which report ECANCELED like ours.  The
+ * names are what `list` shows, as libc:NAME. */
+#define FOREIGN(X) \
+	X(read) X(readv) X(pread64) X(preadv) X(preadv2) X(write) X(writev) X(pwrite64) X(pwritev) \
+	X(pwritev2) X(recvfrom) X(recvmsg) X(recvmmsg) X(sendto) X(sendmsg) X(sendmmsg) X(accept) \
+	X(accept4) X(connect) X(wait4) X(waitid) X(flock) X(open) X(openat) X(msgrcv) X(msgsnd) \
+	X(mq_timedreceive) X(mq_timedsend) X(fcntl)
+
+const char *ts_foreign_name(long nr)
 {
 	switch (nr) {
-	case SYS_read: case SYS_readv: case SYS_pread64: case SYS_preadv: case SYS_preadv2:
-	case SYS_write: case SYS_writev: case SYS_pwrite64: case SYS_pwritev: case SYS_pwritev2:
-	case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg:
-	case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
-	case SYS_accept: case SYS_accept4: case SYS_connect:
-	case SYS_wait4: case SYS_waitid: case SYS_flock:
-	case SYS_open: case SYS_openat:
-	case SYS_msgrcv: case SYS_msgsnd: case SYS_mq_timedreceive: case SYS_mq_timedsend:
-		return 1;
-	case SYS_fcntl:
-		return a1 == F_SETLKW || a1 == F_OFD_SETLKW;
+#define NAME(n) case SYS_##n: return "libc:" #n;
+	FOREIGN(NAME)
+#undef NAME
 	}
 	return 0;
+}
+
+int ts_foreign_stoppable(long nr, long arg2)
+{
+	if (nr == SYS_fcntl) /* only the waits for a lock: the command is the 2nd argument */
+		return arg2 == F_SETLKW || arg2 == F_OFD_SETLKW;
+	return ts_foreign_name(nr) != 0;
 }
 
 static int futex_wait_op(long op)

@@ -99,7 +99,9 @@ void ts_join_init(void) TS_HIDDEN;
 extern int ts_signal TS_HIDDEN;
 void ts_signal_init(void) TS_HIDDEN;
 void ts_send(const struct ts_thread *t) TS_HIDDEN;
-int ts_foreign_stoppable(long nr, long a1) TS_HIDDEN;
+int ts_foreign_stoppable(long nr, long arg2) TS_HIDDEN;
+const char *ts_foreign_name(long nr) TS_HIDDEN;
+long ts_blocked_syscall(pid_t tid, long args[2]) TS_HIDDEN;
 void ts_deliver_foreign(int sig, siginfo_t *si, void *ctx) TS_HIDDEN;
 void ts_virtual_signal_init(void) TS_HIDDEN;
 
