@@ -37,4 +37,4 @@ wait_socket $P
 expect 0 "^ *TID +NAME +STATE +CALL +ARG +SINCE$" "$T" list $P
 expect 1 "no thread of pid $P matches 'nosuch'" "$T" stop $P nosuch
 expect 0 "^stopped $P sleep" "$T" stop $P "tid:$P"
-echo "ok: cli"
+echo "ok 1 - cli"

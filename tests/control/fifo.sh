@@ -13,4 +13,4 @@ wait_exit $C
 [ $STATUS -eq 1 ] || fail "cat ended with status $STATUS"
 grep -q "Operation canceled" "$WORK/cat.err" || fail "cat did not report ECANCELED"
 kill -0 $W 2>/dev/null || fail "the writer died with cat"
-echo "ok: cat stopped: $(cat "$WORK/cat.err")"
+echo "ok 1 - cat stopped: $(cat "$WORK/cat.err")"

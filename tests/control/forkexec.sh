@@ -35,4 +35,4 @@ $PY -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1
 "$T" ps >/dev/null 2>&1 || fail "ps exited $?"
 [ -e "$THREADSTOP_DIR/$D.sock" ] && fail "ps left a stale socket"
 [ -S "$THREADSTOP_DIR/$F.sock" ] || fail "ps removed a live socket"
-echo "ok: exec replaced, fork child served, stale removed"
+echo "ok 1 - exec replaced, fork child served, stale removed"

@@ -7,6 +7,8 @@ PY=/usr/bin/python3
 WORK=$(mktemp -d /tmp/ts-ctl-test.XXXXXX)
 export THREADSTOP_DIR=$WORK/sock
 PIDS=()
+# Each script is one TAP test: scripts/test counts its result line.
+echo "1..1"
 
 cleanup() {
 	local p
@@ -16,6 +18,7 @@ cleanup() {
 trap cleanup EXIT
 
 fail() {
+	echo "not ok 1 - $*"
 	echo "FAIL: $*" >&2
 	local f
 	for f in "$WORK"/*.out "$WORK"/*.err; do

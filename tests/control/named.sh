@@ -72,4 +72,4 @@ echo "selfstop named_threads" >&3; wait_grep "$O" "^selfstop: 1 ok"
 wait_exit $P
 [ $STATUS = 0 ] || fail "target exited $STATUS"
 grep -q "^main: read: Operation canceled" "$O" || fail "main did not end by its stopped read"
-echo "ok: each named thread stopped alone"
+echo "ok 1 - each named thread stopped alone"

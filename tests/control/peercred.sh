@@ -38,4 +38,4 @@ gone $P && fail "the target died"
 # root is served.
 "$T" stop $P all >"$WORK/root.out" 2>&1 || fail "root was not served"
 wait_exit $P
-echo "ok: other uid refused; root served"
+echo "ok 1 - other uid refused; root served"

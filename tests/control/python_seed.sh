@@ -46,4 +46,4 @@ wait_list $P "^ *$P +python3 +blocked +clock_nanosleep "
 [ "$("$T" list $P | grep -c python3)" = 1 ] || fail "the acceptor is still listed"
 kill -TERM $P
 wait_exit $P
-echo "ok: $(grep OSError "$WORK/py.err"); main lived on until SIGTERM"
+echo "ok 1 - $(grep OSError "$WORK/py.err"); main lived on until SIGTERM"
