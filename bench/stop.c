@@ -31,6 +31,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/futex.h>
 
 static int (*stop_tid)(pid_t, unsigned);
 static void (*stop_clear)(void);
@@ -204,7 +205,7 @@ static int latency(const char *call, long count)
 static int many_fd;
 static long long *many_t1;
 static pid_t *many_tid;
-static int many_ready, many_cancelled;
+static int many_ready, many_cancelled, many_returned, many_release;
 
 static void *reader(void *arg)
 {
@@ -217,6 +218,11 @@ static void *reader(void *arg)
 	many_t1[i] = now_ns();
 	if (r == -1 && errno == ECANCELED)
 		__atomic_fetch_add(&many_cancelled, 1, __ATOMIC_RELAXED);
+	{ /* park until all have returned: the figure is the stop, not the threads' exit */
+		__atomic_fetch_add(&many_returned, 1, __ATOMIC_RELEASE);
+		while (!__atomic_load_n(&many_release, __ATOMIC_ACQUIRE))
+			syscall(SYS_futex, &many_release, FUTEX_WAIT_PRIVATE, 0, 0, 0, 0);
+	}
 	return 0;
 }
 
@@ -248,12 +254,25 @@ static int many(long n, const char *how)
 			if (stop_tid(many_tid[i], 0))
 				die("thread_stop_tid");
 	}
+	long long tk = now_ns();
+	{
+		while (__atomic_load_n(&many_returned, __ATOMIC_ACQUIRE) != n)
+			usleep(100);
+		__atomic_store_n(&many_release, 1, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &many_release, FUTEX_WAKE_PRIVATE, 1 << 30, 0, 0, 0);
+	}
 	for (long i = 0; i < n; i++) {
 		pthread_join(th[i], 0);
 		if (many_t1[i] > last)
 			last = many_t1[i];
 	}
 	printf("done %d %lld %lld\n", many_cancelled, t0, last);
+	if (getenv("TSB_DEBUG")) {
+		qsort(many_t1, (size_t)n, sizeof *many_t1, cmp_ll);
+		fprintf(stderr, "stop calls %.2f ms; returns: first %.2f, 10%% %.2f, 50%% %.2f, 90%% %.2f, last %.2f ms\n",
+			(tk - t0) / 1e6, (many_t1[0] - t0) / 1e6, (many_t1[n / 10] - t0) / 1e6, (many_t1[n / 2] - t0) / 1e6,
+			(many_t1[n * 9 / 10] - t0) / 1e6, (many_t1[n - 1] - t0) / 1e6);
+	}
 	return 0;
 }
 
