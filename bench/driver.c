@@ -350,6 +350,8 @@ struct target {
 static int target_start(struct target *t, char *const argv[], int with_stdin)
 {
 	int o[2], i[2] = { -1, -1 };
+	t->in = -1;
+	t->out = 0;
 	if (pipe2(o, O_CLOEXEC) || (with_stdin && pipe2(i, O_CLOEXEC)))
 		return 0;
 	t->pid = spawn(argv, env_shim, i[0], o[1]);
@@ -365,7 +367,8 @@ static int target_end(struct target *t, const char *what)
 {
 	if (t->in >= 0)
 		close(t->in);
-	fclose(t->out);
+	if (t->out)
+		fclose(t->out);
 	return wait_ok(t->pid, what);
 }
 
@@ -397,10 +400,29 @@ static void scale(void)
 			tap(0, "scale in-process: no figures");
 		}
 	}
+	/* the control plane from inside: thread_stop(getpid(), "call:read") */
+	{
+		char *argv[] = { bin("ts-bench-stop"), "many", nbuf, "socket", 0 };
+		int ok = target_start(&t, argv, 0) && fgets(t.line, sizeof t.line, t.out) &&
+			 sscanf(t.line, "done %d %lld %lld", &cancelled, &t00, &t_last) == 3;
+		ok = target_end(&t, "many socket") && ok && cancelled == n;
+		free(argv[0]);
+		if (ok) {
+			double ms = (t_last - t00) / 1e6;
+			tap(1, "scale control socket: thread_stop(getpid(), \"call:read\"): all %ld returned in %.2f ms", n, ms);
+			MD("- Control plane without the CLI's process start: the target's main thread calls "
+			   "`thread_stop(getpid(), \"call:read\")` (the client call the CLI makes, over the control "
+			   "socket; `ts-bench-stop many %ld socket`): from that call to the last blocked `read` "
+			   "returning: **%.2f ms** (target <= 10 ms: %s).\n",
+			   n, ms, verdict(ms <= 10));
+		} else {
+			tap(0, "scale control socket: no figures");
+		}
+	}
 	/* the control plane: threadstop list PID, then threadstop stop PID all */
 	{
 		char *argv[] = { bin("ts-bench-stop"), "many", nbuf, "wait", 0 };
-		int ok = target_start(&t, argv, 0) && sscanf(t.line, "ready %d", &pid) == 1, lines = 0;
+		int ok = target_start(&t, argv, 1) && sscanf(t.line, "ready %d", &pid) == 1, lines = 0;
 		size_t bytes = 0;
 		snprintf(pidbuf, sizeof pidbuf, "%d", pid);
 		char *list[] = { (char *)cli, "list", pidbuf, 0 }, *stop[] = { (char *)cli, "stop", pidbuf, "all", 0 };
@@ -634,7 +656,7 @@ int main(int argc, char **argv)
 	env_plain = make_env(0);
 	env_shim = make_env(1);
 	mdf = open_memstream(&md, &mdlen);
-	printf("1..%d\n", quick ? 15 : 19);
+	printf("1..%d\n", quick ? 16 : 20);
 	fast_path();
 	if (!quick)
 		instructions();

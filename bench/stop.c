@@ -7,12 +7,16 @@
  *       the blocked thread takes t1 right after its call returns ECANCELED, clears its
  *       stop and blocks again.  Prints "n p50 p99 max" of t1 - t0 in ns, and for cond_wait
  *       the number of spurious wake-ups (returns of 0) it waited through.
- *   ts-bench-stop many N inproc|wait
+ *   ts-bench-stop many N inproc|socket|wait
  *       N threads blocked in read on one empty pipe.  Prints "ready PID" once all sleep.
  *       inproc: the main thread then stops each with thread_stop_tid() (t0 before the
- *       first); wait: it waits for a stop from outside (threadstop stop PID all).  Prints
+ *       first); socket: it stops them all with thread_stop(getpid(), "call:read"), through
+ *       the control socket as the CLI does, minus the CLI's process start; wait: it waits
+ *       for a stop from outside (threadstop stop PID all).  Prints
  *       "done N_CANCELLED T0 T_LAST" (CLOCK_MONOTONIC ns; T0 = 0 for wait) when every
- *       reader has returned.
+ *       reader has returned (they wait for each other before they exit: the figure is
+ *       the stop, not their exit); wait then stays until end of file on stdin, so that
+ *       the CLI never sees the process go.  TSB_DEBUG=1: the returns' spread on stderr.
  *   ts-bench-stop one
  *       One thread blocked in read; prints "ready PID TID", then each time its read is
  *       stopped it clears the stop, writes one byte "." to stdout and blocks again; exits
@@ -34,6 +38,7 @@
 #include <linux/futex.h>
 
 static int (*stop_tid)(pid_t, unsigned);
+static int (*stop_sel)(pid_t, const char *, unsigned);
 static void (*stop_clear)(void);
 
 static long long now_ns(void)
@@ -231,7 +236,8 @@ static int many(long n, const char *how)
 	pthread_attr_t attr;
 	pthread_t *th = calloc((size_t)n, sizeof *th);
 	long long t0 = 0, last = 0;
-	int p[2], inproc = !strcmp(how, "inproc");
+	char b;
+	int p[2], inproc = !strcmp(how, "inproc"), socket = !strcmp(how, "socket");
 	many_t1 = calloc((size_t)n, sizeof *many_t1);
 	many_tid = calloc((size_t)n, sizeof *many_tid);
 	if (!th || !many_t1 || !many_tid || pipe(p))
@@ -253,11 +259,18 @@ static int many(long n, const char *how)
 		for (long i = 0; i < n; i++)
 			if (stop_tid(many_tid[i], 0))
 				die("thread_stop_tid");
+	} else if (socket) {
+		int r;
+		t0 = now_ns();
+		if ((r = stop_sel(getpid(), "call:read", 0)) != n) {
+			fprintf(stderr, "ts-bench-stop: thread_stop(call:read) returned %d: %s\n", r, strerror(errno));
+			exit(1);
+		}
 	}
 	long long tk = now_ns();
 	{
 		while (__atomic_load_n(&many_returned, __ATOMIC_ACQUIRE) != n)
-			usleep(100);
+			sched_yield(); /* not usleep: `stop all` stops this thread too */
 		__atomic_store_n(&many_release, 1, __ATOMIC_RELEASE);
 		syscall(SYS_futex, &many_release, FUTEX_WAKE_PRIVATE, 1 << 30, 0, 0, 0);
 	}
@@ -267,6 +280,10 @@ static int many(long n, const char *how)
 			last = many_t1[i];
 	}
 	printf("done %d %lld %lld\n", many_cancelled, t0, last);
+	fflush(stdout);
+	if (!inproc && !socket) /* wait: stay until the CLI is done with us (stdin closed) */
+		while (syscall(SYS_read, 0, &b, 1) > 0)
+			;
 	if (getenv("TSB_DEBUG")) {
 		qsort(many_t1, (size_t)n, sizeof *many_t1, cmp_ll);
 		fprintf(stderr, "stop calls %.2f ms; returns: first %.2f, 10%% %.2f, 50%% %.2f, 90%% %.2f, last %.2f ms\n",
@@ -312,6 +329,7 @@ int main(int argc, char **argv)
 {
 	stop_tid = (int (*)(pid_t, unsigned))dlsym(RTLD_DEFAULT, "thread_stop_tid");
 	stop_clear = (void (*)(void))dlsym(RTLD_DEFAULT, "thread_stop_clear");
+	stop_sel = (int (*)(pid_t, const char *, unsigned))dlsym(RTLD_DEFAULT, "thread_stop");
 	if (!stop_tid || !stop_clear) {
 		fprintf(stderr, "ts-bench-stop: run me with LD_PRELOAD=libthreadstop.so\n");
 		return 77;
@@ -322,6 +340,6 @@ int main(int argc, char **argv)
 		return many(atol(argv[2]), argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "one"))
 		return one();
-	fprintf(stderr, "usage: ts-bench-stop latency CALL COUNT | many N inproc|wait | one\n");
+	fprintf(stderr, "usage: ts-bench-stop latency CALL COUNT | many N inproc|socket|wait | one\n");
 	return 2;
 }
