@@ -384,8 +384,9 @@ static int wait_threads(struct tsc *c, struct tsp_thread *st, int n, double limi
 		double el = now_s(CLOCK_MONOTONIC) - t0;
 		int e = fetch_list(c, &l);
 		if (e) {
-			if (e == -ECONNRESET && !proc_gone(c->pid))
-				usleep(20000); /* exiting: let it finish */
+			/* The connection broke: most likely the process is exiting. */
+			for (j = 0; j < 50 && !proc_gone(c->pid); j++)
+				usleep(20000);
 			if (proc_gone(c->pid)) {
 				for (i = 0; i < n; i++)
 					if (!done[i])
@@ -499,10 +500,23 @@ static int cmd_stop(int argc, char **argv)
 			n++;
 		}
 	}
-	if (e)
-		lost(pid, e);
+	if (e) {
+		/* A stop that ends the program (a one-thread program whose blocked call
+		 * fails) can take the listener with it before the reply is sent. */
+		for (i = 0; i < 50 && !proc_gone(pid); i++)
+			usleep(20000);
+		if (!proc_gone(pid))
+			lost(pid, e);
+		printf("pid %d exited before it answered: the stop ended it\n", (int)pid);
+		tsc_close(&c);
+		free(sels);
+		free(st);
+		return EXIT_DONE;
+	}
 	if (r.type == TSP_R_ERR) {
 		tsc_close(&c);
+		free(sels);
+		free(st);
 		if (!strcmp(r.code, TSP_E_NOMATCH)) {
 			fprintf(stderr, "threadstop: nothing stopped: no thread of pid %d matches (see 'threadstop list %d')\n",
 				(int)pid, (int)pid);

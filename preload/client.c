@@ -134,7 +134,7 @@ int tsc_open(struct tsc *c, pid_t pid)
 	int fd;
 
 	memset(c, 0, offsetof(struct tsc, buf));
-	c->len = 0; /* after buf: not cleared above */
+	c->len = 0;
 	c->fd = -1;
 	c->pid = pid;
 	if (pid <= 0)

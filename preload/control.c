@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -88,6 +89,25 @@ static int still_ours(int fd, dev_t dev, ino_t ino)
 	return fd >= 0 && fd_identity(fd, &d, &i) == 0 && d == dev && i == ino;
 }
 
+/* Move our fd out of the program's way: programs expect open() to return the lowest
+ * free number (a shell's `exec 3<`, test suites asserting fd 3), so ours live just
+ * under the fd limit.  Keeps the fd where it is if that fails. */
+static int move_high(int fd)
+{
+	struct { uint64_t cur, max; } rl;
+	long base, nfd;
+	if (ts_sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0, 0) < 0)
+		return fd;
+	base = (long)(rl.cur < 65536 ? rl.cur : 65536) - 2 * MAX_CLIENTS - 16;
+	if (base <= fd)
+		return fd;
+	nfd = ts_sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, base, 0, 0, 0);
+	if (nfd < 0)
+		return fd;
+	sys_close(fd);
+	return (int)nfd;
+}
+
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -146,6 +166,7 @@ static int make_socket(void)
 		fd = (int)ts_sys(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, 0, 0, 0);
 		if (fd < 0)
 			return -1;
+		fd = move_high(fd);
 		/* A leftover of an earlier process with our pid (or of our image before exec). */
 		if (ts_sys(SYS_newfstatat, AT_FDCWD, (long)ctl.path, (long)&st, AT_SYMLINK_NOFOLLOW, 0, 0) == 0 &&
 		    S_ISSOCK(st.st_mode))
@@ -507,6 +528,7 @@ static void on_connect(long now)
 			continue;
 		if (fd < 0)
 			return;
+		fd = move_high(fd);
 		if (ts_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, (long)&cred, (long)&cl, 0) < 0 ||
 		    (cred.uid != 0 && cred.uid != geteuid())) {
 			sys_close(fd); /* not ours to serve: no word, no effect */
