@@ -569,7 +569,7 @@ static void cli_and_idle(void)
 	if (ok && ctl && sw0 >= 0 && sw1 >= 0) {
 		double rate = (sw1 - sw0) * 1000.0 / idle_ms;
 		tap(1, "idle: control thread %d: %ld context switches in %d ms (%.2f/s)", ctl, sw1 - sw0, idle_ms, rate);
-		MD("## 6b. Idle control thread\n\n"
+		MD("## 5. Idle control thread\n\n"
 		   "`voluntary_ctxt_switches + nonvoluntary_ctxt_switches` of the `threadstop` thread "
 		   "(/proc/PID/task/TID/status) of an idle process, before and after %d ms: **%ld** "
 		   "wake-ups (%.2f per second; target 0: %s).\n\n",
