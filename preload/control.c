@@ -278,9 +278,28 @@ static void flush(struct client *c, long now)
 
 /* The threads */
 
+/* A thread's name, from /proc. */
+static void snap_name(struct snap *s)
+{
+	char path[48];
+	long r = -1;
+	int fd;
+	snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)s->tid);
+	fd = (int)ts_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd >= 0) {
+		r = ts_sys(SYS_read, fd, (long)s->name, sizeof s->name - 1, 0, 0, 0);
+		sys_close(fd);
+	}
+	if (r > 0 && s->name[r - 1] == '\n')
+		r--;
+	s->namelen = r > 0 ? (int)r : 0;
+	s->name[s->namelen] = 0;
+}
+
 /* Copy what `list` and `stop` need of every registered thread, under the registry lock
- * for as short as possible; names are read afterwards, from /proc.  Returns the count. */
-static int snapshot(void)
+ * for as short as possible; names are read afterwards, from /proc, when `names` is set
+ * (else they are empty).  Returns the count. */
+static int snapshot(int names)
 {
 	struct ts_thread *t;
 	int64_t now = now_real_ns();
@@ -323,27 +342,20 @@ static int snapshot(void)
 	ts_registry_unlock();
 	for (i = 0; i < n; i++) {
 		struct snap *s = &ctl.snap[i];
-		char path[48];
-		long r = -1;
-		int fd;
 		s->foreign = 0;
 		if (!s->call) {
+			/* outside our wrappers: asleep in a system call of glibc's own? (only
+			 * threads not in a wrapper cost a /proc read here) */
 			long args[2] = { 0, 0 }, nr = ts_blocked_syscall(s->tid, args);
 			if (nr >= 0 && ts_foreign_stoppable(nr, args[1])) {
 				s->foreign = ts_foreign_name(nr);
 				s->arg = args[0];
 			}
 		}
-		snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)s->tid);
-		fd = (int)ts_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-		if (fd >= 0) {
-			r = ts_sys(SYS_read, fd, (long)s->name, sizeof s->name - 1, 0, 0, 0);
-			sys_close(fd);
-		}
-		if (r > 0 && s->name[r - 1] == '\n')
-			r--;
-		s->namelen = r > 0 ? (int)r : 0;
-		s->name[s->namelen] = 0;
+		s->namelen = 0;
+		s->name[0] = 0;
+		if (names)
+			snap_name(s);
 	}
 	return n;
 }
@@ -377,7 +389,7 @@ static void thread_line(struct client *c, const char *type, const struct snap *s
 static void do_list(struct client *c)
 {
 	char line[64];
-	int i, n = snapshot();
+	int i, n = snapshot(1);
 	if (n < 0) {
 		reply_err(c, TSP_E_NOMEM, "out of memory");
 		return;
@@ -395,8 +407,13 @@ static void do_stop(struct client *c, const struct tsp_req *req)
 	int *idx = 0;
 	int i, k, n, m = 0, found;
 	char line[TSP_REPLY_MAX];
+	/* Reading 1,000 names from /proc takes milliseconds: before the stop only when a
+	 * selector needs them, or when forced threads may exit before we could read them. */
+	int names_first = req->force;
 
-	n = snapshot();
+	for (k = 0; k < req->nsel; k++)
+		names_first |= req->sel[k].kind == TSP_SEL_NAME;
+	n = snapshot(names_first);
 	if (n >= 0) {
 		tids = malloc((size_t)(n ? n : 1) * (sizeof *tids + sizeof *idx + 1));
 		idx = tids ? (int *)(tids + (n ? n : 1)) : 0;
@@ -419,8 +436,11 @@ static void do_stop(struct client *c, const struct tsp_req *req)
 	}
 	found = m ? ts_stop_tids(tids, m, req->force ? THREAD_STOP_FORCE : 0, ok) : 0;
 	for (i = 0; i < m; i++)
-		if (ok[i])
+		if (ok[i]) {
+			if (!names_first)
+				snap_name(&ctl.snap[idx[i]]);
 			thread_line(c, "stopped", &ctl.snap[idx[i]]);
+		}
 	free(tids);
 	for (k = 0; k < req->nsel; k++) {
 		char esc[TSP_PAT_MAX * 4 + 1];
