@@ -180,6 +180,34 @@ Test(transparency, fork_from_threads_under_load, .timeout = 120)
 	cr_assert(strstr(r.out, "ok: fork: 200 children forked under load, none hung"), "%s", r.out);
 }
 
+Test(transparency, vfork_posix_spawn_system_popen, .timeout = 60) { expect_pass("spawn", 0); }
+
+/* With an allocator preloaded too (dlsym allocates while the shim binds its symbols),
+ * in either order. */
+Test(transparency, with_jemalloc_or_tcmalloc_preloaded, .timeout = 120)
+{
+	static const char *const allocs[] = { "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+					      "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4" };
+	int ran = 0;
+	for (unsigned i = 0; i < 2; i++) {
+		char list[2][1024];
+		if (access(allocs[i], R_OK))
+			continue;
+		snprintf(list[0], sizeof list[0], "%s:%s", allocs[i], LIBTHREADSTOP);
+		snprintf(list[1], sizeof list[1], "%s:%s", LIBTHREADSTOP, allocs[i]);
+		for (int k = 0; k < 2; k++) {
+			struct run r;
+			char *argv[] = { TSPROBE, "block", "pthread_cond_wait", 0 };
+			run_env(&r, argv, list[k], 0);
+			cr_assert_eq(r.status, 0, "LD_PRELOAD=%s:\n%s", list[k], r.out);
+			cr_assert_null(strstr(r.out, "FAIL"), "LD_PRELOAD=%s:\n%s", list[k], r.out);
+			ran++;
+		}
+	}
+	if (!ran)
+		cr_skip_test("neither libjemalloc2 nor libtcmalloc-minimal4 is installed (scripts/deps installs them)");
+}
+
 /* Another library's constructor makes interposed calls before the shim's constructor. */
 Test(transparency, calls_from_an_earlier_constructor, .timeout = 60)
 {

@@ -17,6 +17,7 @@
  *   tsprobe sigdefault      SIG_IGN and SIG_DFL of the shim's signal number act as without it
  *   tsprobe pcancel-self    pthread_cancel(pthread_self()), with cancellation disabled and enabled
  *   tsprobe fork            fork from a threaded program under load
+ *   tsprobe spawn           vfork, posix_spawn, system, popen from a threaded program
  *   tsprobe early           (with libtsearly.so preloaded after the shim) its constructor's calls worked
  */
 #define _GNU_SOURCE
@@ -27,6 +28,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1295,6 +1297,54 @@ static int scen_fork(void)
 	return 0;
 }
 
+/* vfork, posix_spawn, system and popen from a program with threads blocked in
+ * interposed calls: children run, inherit the preload, report their status; the parent's
+ * shim still stops its thread afterwards. */
+extern char **environ;
+
+static int spawn_status(char *const argv[])
+{
+	pid_t pid;
+	int st;
+	if (posix_spawn(&pid, argv[0], 0, 0, argv, environ))
+		return -1;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int scen_spawn(void)
+{
+	struct res r;
+	struct worker w = { .call = "read", .r = &r, .timeout = -1 };
+	char *sh3[] = { "/bin/sh", "-c", "exit 3", 0 };
+	char *preload[] = { "/bin/sh", "-c", "case \"$LD_PRELOAD\" in *libthreadstop*) exit 6;; esac; exit 1", 0 };
+	pthread_t th;
+	pid_t pid;
+	int st;
+	char line[16] = "";
+	FILE *p;
+	res_init(&r, 0);
+	th = start_worker(&w);
+	check(spawn_status(sh3) == 3, "posix_spawn: the child ran and exited 3");
+	check(spawn_status(preload) == 6, "posix_spawn: the child inherited LD_PRELOAD");
+	pid = vfork();
+	if (pid == 0) {
+		execve(sh3[0], (char *[]){ "/bin/sh", "-c", "exit 4", 0 }, environ);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 4, "vfork+execve: the child exited 4");
+	st = system("exit 5");
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 5, "system: exited 5");
+	p = popen("echo hi", "r");
+	check(p && fgets(line, sizeof line, p) && !strcmp(line, "hi\n") && pclose(p) == 0, "popen: read the child's output");
+	check(stop_tid(w.tid, 0) == 0, "spawn: the worker is still registered");
+	join(th);
+	check(w.first == -ECANCELED, "spawn: and stopped: %s", err(w.first));
+	res_free(&r);
+	return 0;
+}
+
 static int scen_api(void)
 {
 	errno = 0;
@@ -1355,6 +1405,8 @@ int main(int argc, char **argv)
 		scen_pcancel_self();
 	else if (!strcmp(s, "fork"))
 		scen_fork();
+	else if (!strcmp(s, "spawn"))
+		scen_spawn();
 	else if (!strcmp(s, "early")) {
 		int *r = (int *)dlsym(RTLD_DEFAULT, "early_result");
 		check(r && *r == 0, "a library constructor's interposed calls, before the shim's constructor: %d", r ? *r : -99);
