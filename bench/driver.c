@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "../tests/common/taskstate.h"
 
 extern char **environ;
 
@@ -466,19 +467,7 @@ static void scale(void)
 
 static char task_state(int pid, int tid)
 {
-	char path[96], buf[512], *p;
-	ssize_t n;
-	int fd;
-	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
-	if ((fd = open(path, O_RDONLY)) < 0)
-		return '?';
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return '?';
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] && p[2] ? p[2] : '?';
+	return task_state_of(pid, tid);
 }
 
 static double percentile(double *v, int n, double q)

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/futex.h>
+#include "../tests/common/taskstate.h"
 
 static int (*stop_tid)(pid_t, unsigned);
 static int (*stop_sel)(pid_t, const char *, unsigned);
@@ -54,22 +55,9 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* The state letter of thread tid of this process, from /proc. */
 static char task_state(pid_t tid)
 {
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-	snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-	if ((fd = open(path, O_RDONLY)) < 0)
-		return '?';
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return '?';
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] && p[2] ? p[2] : '?';
+	return task_state_of(getpid(), tid);
 }
 
 static void wait_asleep(pid_t tid)

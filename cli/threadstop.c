@@ -162,6 +162,13 @@ static void connect_or_die(struct tsc *c, pid_t pid)
 			    (int)pid, c->path[0] ? c->path : "?");
 		die(EXIT_UNREACHABLE, "pid %d has no control socket (is it running under 'threadstop run'?)", (int)pid);
 	case ECONNREFUSED:
+		if (lib_loaded(pid) == 0) {
+			/* left by an earlier process with the same pid, killed before it could
+			 * remove it: not this process's socket */
+			unlink(c->path);
+			die(EXIT_UNREACHABLE, "pid %d has no control socket (is it running under 'threadstop run'?)",
+			    (int)pid);
+		}
 		die(EXIT_UNREACHABLE,
 		    "the control socket of pid %d (%s) refuses connections: a stale socket (the process "
 		    "exec'd a program without the shim, or closed it); 'threadstop ps' removes stale sockets",

@@ -40,6 +40,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "../common/taskstate.h"
 
 #define THREAD_STOP_FORCE 1u
 static int (*stop_tid)(pid_t, unsigned);
@@ -84,20 +85,7 @@ static void msleep(int ms)
 /* The state letter of a thread of this process, from /proc. */
 static char thread_state(pid_t tid)
 {
-	char path[64], buf[512], *p;
-	int fd;
-	ssize_t n;
-	snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return '?';
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return '?';
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] ? p[2] : '?';
+	return task_state_of(getpid(), tid);
 }
 
 /* Wait until thread tid sleeps in the kernel (the call it announced). */
