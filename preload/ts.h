@@ -4,13 +4,21 @@
 #define TS_H
 
 #include <errno.h>
+#include <mqueue.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/sem.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define TS_HIDDEN __attribute__((visibility("hidden")))
 #define TS_EXPORT __attribute__((visibility("default")))
@@ -27,7 +35,15 @@
 #define TS_BUSY 32u    /* registering: a nested call (signal handler) passes through */
 #define TS_STOPPED (TS_STOP | TS_FORCE)
 
-enum ts_kind { TS_K_FD, TS_K_TIME, TS_K_COND, TS_K_API };
+/* What `arg` of a thread inside a call of that kind holds (calls.def says more). */
+enum ts_kind {
+	TS_K_FD,    /* the fd */
+	TS_K_TIME,  /* the timeout in ms: -1 none, -2 an absolute deadline */
+	TS_K_COND,  /* -1, or -2: a deadline */
+	TS_K_API,   /* not a blocking call */
+	TS_K_PID,   /* the pid waited for: -1 any child, 0 or < -1 a process group */
+	TS_K_NONE,  /* nothing to show (0) */
+};
 
 enum ts_call_id {
 	TS_C_none,
@@ -166,6 +182,24 @@ static inline long ts_ret(long r)
 #define clock_nanosleep ts_do_not_call_clock_nanosleep
 #define pthread_cond_wait ts_do_not_call_pthread_cond_wait
 #define pthread_cond_timedwait ts_do_not_call_pthread_cond_timedwait
+#define write(...) ts_do_not_call_write(__VA_ARGS__)
+#define send(...) ts_do_not_call_send(__VA_ARGS__)
+#define connect(...) ts_do_not_call_connect(__VA_ARGS__)
+#define select(...) ts_do_not_call_select(__VA_ARGS__)
+#define epoll_wait(...) ts_do_not_call_epoll_wait(__VA_ARGS__)
+#define sleep(...) ts_do_not_call_sleep(__VA_ARGS__)
+#define usleep(...) ts_do_not_call_usleep(__VA_ARGS__)
+#define pause(...) ts_do_not_call_pause(__VA_ARGS__)
+#define sigsuspend(...) ts_do_not_call_sigsuspend(__VA_ARGS__)
+#define sigwait(...) ts_do_not_call_sigwait(__VA_ARGS__)
+#define sigwaitinfo(...) ts_do_not_call_sigwaitinfo(__VA_ARGS__)
+#define sigtimedwait(...) ts_do_not_call_sigtimedwait(__VA_ARGS__)
+#define waitpid(...) ts_do_not_call_waitpid(__VA_ARGS__)
+#define wait(...) ts_do_not_call_wait(__VA_ARGS__)
+#define fcntl(...) ts_do_not_call_fcntl(__VA_ARGS__)
+#define flock(...) ts_do_not_call_flock(__VA_ARGS__)
+#define open(...) ts_do_not_call_open(__VA_ARGS__)
+#define openat(...) ts_do_not_call_openat(__VA_ARGS__)
 #endif
 
 #endif
