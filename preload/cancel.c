@@ -10,7 +10,9 @@
  * barrier on both sides; membarrier() gives the target's side from the stopper's, so the
  * target's fast path stays barrier-free. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <stdlib.h>
@@ -21,47 +23,10 @@
 #include "threadstop.h"
 #include "ts.h"
 
-int ts_signal;
 static int barrier_ok;
-
-static void on_cancel_signal(int sig, siginfo_t *si, void *ctx)
-{
-	ucontext_t *uc = ctx;
-	uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-	int s = __atomic_load_n(&ts_tls.stop, __ATOMIC_RELAXED);
-	(void)sig;
-	(void)si;
-	if ((s & (TS_STOPPED | TS_PCANCEL)) && !(s & (TS_NEW | TS_DEAD)) &&
-	    pc >= (uintptr_t)ts_cp_begin && pc < (uintptr_t)ts_cp_end)
-		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)ts_cp_cancel;
-}
-
-static int pick_signal(void)
-{
-	const char *e = getenv("THREADSTOP_SIGNAL");
-	char *end;
-	long n;
-	if (!e || !*e)
-		return SIGRTMAX - 3;
-	n = strtol(e, &end, 10);
-	if (*end || n < SIGRTMIN || n > SIGRTMAX) {
-		static const char msg[] = "threadstop: THREADSTOP_SIGNAL must be a real-time signal number "
-					  "(SIGRTMIN..SIGRTMAX); using the default\n";
-		ts_sys(SYS_write, 2, (long)msg, sizeof msg - 1, 0, 0, 0);
-		return SIGRTMAX - 3;
-	}
-	return (int)n;
-}
 
 void ts_cancel_init(void)
 {
-	struct sigaction sa;
-	ts_signal = pick_signal();
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = on_cancel_signal;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
-	sigemptyset(&sa.sa_mask);
-	sigaction(ts_signal, &sa, 0);
 	barrier_ok = ts_sys(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0) == 0;
 }
 
@@ -98,6 +63,8 @@ int ts_slow(struct ts_thread *t)
 		 * wrapper would at this cancellation point. */
 		__atomic_fetch_and(&t->stop, ~TS_PCANCEL, __ATOMIC_RELAXED);
 		pthread_testcancel();
+		/* Still here: cancellation is disabled.  It acts once re-enabled. */
+		t->pcancel_held = 1;
 		s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	}
 	if (s & TS_FORCE)
@@ -142,28 +109,80 @@ int ts_mark(struct ts_thread *t, unsigned bits)
 	return __atomic_fetch_or(&t->stop, bits, __ATOMIC_SEQ_CST);
 }
 
-/* After ts_mark() and ts_barrier(): wake t if it sits in an interposed call.  Returns 1
- * when t is in a condition wait that needs more broadcasts (ts_cond_wait_kicks). */
+/* The system call thread tid is blocked in, from /proc (-1: running or unknown), and its
+ * first two arguments.  Raw syscalls: this runs in stoppers and in the control thread. */
+long ts_blocked_syscall(pid_t tid, long args[2])
+{
+	char path[48], buf[256], *p = buf, *end;
+	long fd, n, nr;
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+	fd = ts_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return -1;
+	n = ts_sys(SYS_read, fd, (long)buf, sizeof buf - 1, 0, 0, 0);
+	ts_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	nr = strtol(p, &end, 10);
+	if (end == p || nr < 0)
+		return -1; /* "running" */
+	args[0] = strtol(end, &p, 16);
+	args[1] = strtol(p, &end, 16);
+	return nr;
+}
+
+/* A registered thread outside our wrappers, asleep in a system call a stop may end. */
+static int foreign_blocked(const struct ts_thread *t)
+{
+	long args[2] = { 0, 0 }, nr;
+	if (__atomic_load_n(&t->call, __ATOMIC_RELAXED) != TS_C_none)
+		return 0;
+	nr = ts_blocked_syscall(t->tid, args);
+	return nr >= 0 && ts_foreign_stoppable(nr, args[1]);
+}
+
+/* After ts_mark() and ts_barrier(): wake t if it sits in a call a stop with these bits
+ * ends.  Returns nonzero when the wake-up must be repeated until t has left that call
+ * (ts_kick_more): condition waits, glibc waits, glibc-internal system calls. */
 int ts_kick(struct ts_thread *t, unsigned bits)
 {
 	int call = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
 	if (t == &ts_tls)
 		return 0;
-	if (call != TS_C_none && ts_call_kind[call] == TS_K_COND)
+	if (call == TS_C_none) {
+		if (!(bits & TS_STOPPED) || !foreign_blocked(t)) {
+			if (!barrier_ok)
+				ts_send(t);
+			return 0;
+		}
+		ts_send(t);
+		return 1;
+	}
+	switch (ts_call_kind[call]) {
+	case TS_K_COND:
 		return (bits & TS_STOPPED) && cond_kick(t, bits);
-	if (call != TS_C_none || !barrier_ok)
-		ts_sys(SYS_tgkill, getpid(), t->tid, ts_signal, 0, 0, 0);
+	case TS_K_WAIT:
+		if (!(bits & TS_STOPPED) || (!(bits & TS_FORCE) && t->cond_immune))
+			return 0;
+		ts_send(t);
+		return 1;
+	}
+	ts_send(t);
 	return 0;
 }
 
-/* A waiter woken by a broadcast may not have been in the wait yet (it registers its
- * condition just before waiting), so broadcast again, backing off, until it has left
- * that wait: at most about 200 ms, after which the stop stays pending. */
-void ts_cond_wait_kicks(pid_t tid, unsigned bits)
+/* A single wake-up can come too early: a condition waiter registers just before it
+ * enters glibc's wait, a signal can land in glibc's code just before its futex or read
+ * system call.  So wake again, backing off (20 us doubling to 2 ms), until the thread has
+ * left the call it was in, for at most about 200 ms; after that the stop stays pending
+ * and shows at its next interposed call. */
+void ts_kick_more(pid_t tid, unsigned bits)
 {
 	long delay = 20000, total = 0;
 	struct ts_thread *t;
-	int more;
+	unsigned seq = 0;
+	int call = -1, more;
 	do {
 		struct timespec ts = { 0, delay };
 		ts_sys(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
@@ -172,7 +191,21 @@ void ts_cond_wait_kicks(pid_t tid, unsigned bits)
 			delay *= 2;
 		ts_registry_lock();
 		t = ts_find_tid(tid);
-		more = t && cond_kick(t, bits);
+		more = 0;
+		if (t) {
+			int c = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
+			unsigned sq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+			if (call < 0)
+				call = c, seq = sq;
+			if (c != call || sq != seq)
+				more = 0; /* it left that call */
+			else if (c != TS_C_none && ts_call_kind[c] == TS_K_COND)
+				more = cond_kick(t, bits);
+			else if (c != TS_C_none || foreign_blocked(t)) {
+				ts_send(t);
+				more = 1;
+			}
+		}
 		ts_registry_unlock();
 	} while (more && total < 200000000);
 }
@@ -188,6 +221,8 @@ int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 	for (i = 0; i < n; i++) {
 		t = ts_find_tid(tids[i]);
 		ok[i] = t != 0;
+		ts_debug("threadstop: %s tid %d: %s\n", flags & THREAD_STOP_FORCE ? "force-stop" : "stop", (int)tids[i],
+			 !t ? "no such thread" : t->call ? ts_call_name[t->call] : "not in a blocking call");
 		if (t) {
 			ts_mark(t, bits);
 			found++;
@@ -201,7 +236,7 @@ int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 	ts_registry_unlock();
 	for (i = 0; conds && i < n; i++)
 		if (ok[i] == 2) {
-			ts_cond_wait_kicks(tids[i], bits);
+			ts_kick_more(tids[i], bits);
 			ok[i] = 1;
 			conds--;
 		}

@@ -2,6 +2,7 @@
  * shim (TS_SHIM) it runs in a host program's thread, so every syscall is a raw one: it
  * must never go through the shim's own wrappers, nor be stopped by them. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -133,6 +134,7 @@ int tsc_open(struct tsc *c, pid_t pid)
 	int fd;
 
 	memset(c, 0, offsetof(struct tsc, buf));
+	c->len = 0;
 	c->fd = -1;
 	c->pid = pid;
 	if (pid <= 0)

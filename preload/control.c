@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -51,6 +52,7 @@ struct snap {
 	int64_t since;
 	char name[TSP_NAME_MAX];
 	int namelen;
+	const char *foreign; /* not in a wrapper: blocked in this system call of glibc's own */
 };
 
 static struct {
@@ -67,6 +69,7 @@ static struct {
 	struct client cl[MAX_CLIENTS];
 	struct snap *snap;
 	int snapcap;
+	int inflight;           /* a request is being answered (see ts_control_fini) */
 } ctl = { .lock = PTHREAD_MUTEX_INITIALIZER, .lfd = -1 };
 
 static long sys_close(int fd) { return ts_sys(SYS_close, fd, 0, 0, 0, 0, 0); }
@@ -86,6 +89,25 @@ static int still_ours(int fd, dev_t dev, ino_t ino)
 	dev_t d;
 	ino_t i;
 	return fd >= 0 && fd_identity(fd, &d, &i) == 0 && d == dev && i == ino;
+}
+
+/* Move our fd out of the program's way: programs expect open() to return the lowest
+ * free number (a shell's `exec 3<`, test suites asserting fd 3), so ours live just
+ * under the fd limit.  Keeps the fd where it is if that fails. */
+static int move_high(int fd)
+{
+	struct { uint64_t cur, max; } rl;
+	long base, nfd;
+	if (ts_sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0, 0) < 0)
+		return fd;
+	base = (long)(rl.cur < 65536 ? rl.cur : 65536) - 2 * MAX_CLIENTS - 16;
+	if (base <= fd)
+		return fd;
+	nfd = ts_sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, base, 0, 0, 0);
+	if (nfd < 0)
+		return fd;
+	sys_close(fd);
+	return (int)nfd;
 }
 
 static long now_ms(void)
@@ -146,6 +168,7 @@ static int make_socket(void)
 		fd = (int)ts_sys(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, 0, 0, 0);
 		if (fd < 0)
 			return -1;
+		fd = move_high(fd);
 		/* A leftover of an earlier process with our pid (or of our image before exec). */
 		if (ts_sys(SYS_newfstatat, AT_FDCWD, (long)ctl.path, (long)&st, AT_SYMLINK_NOFOLLOW, 0, 0) == 0 &&
 		    S_ISSOCK(st.st_mode))
@@ -288,6 +311,14 @@ static int snapshot(void)
 		char path[48];
 		long r = -1;
 		int fd;
+		s->foreign = 0;
+		if (!s->call) {
+			long args[2] = { 0, 0 }, nr = ts_blocked_syscall(s->tid, args);
+			if (nr >= 0 && ts_foreign_stoppable(nr, args[1])) {
+				s->foreign = ts_foreign_name(nr);
+				s->arg = args[0];
+			}
+		}
 		snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)s->tid);
 		fd = (int)ts_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
 		if (fd >= 0) {
@@ -304,15 +335,17 @@ static int snapshot(void)
 
 static void describe(const struct snap *s, struct tsp_thread *t)
 {
-	int kind = s->call ? ts_call_kind[s->call] : TS_K_API;
-	const char *st = s->stop & TS_STOPPED ? (s->call ? TSP_ST_PENDING : TSP_ST_STOPPED)
-					       : (s->call ? TSP_ST_BLOCKED : TSP_ST_RUNNING);
+	int kind = s->call ? ts_call_kind[s->call] : s->foreign ? TS_K_FD : TS_K_API;
+	int in_call = s->call || s->foreign;
+	const char *st = s->stop & TS_STOPPED ? (in_call ? TSP_ST_PENDING : TSP_ST_STOPPED)
+					       : (in_call ? TSP_ST_BLOCKED : TSP_ST_RUNNING);
 	memset(t, 0, sizeof *t);
 	t->tid = s->tid;
 	snprintf(t->state, sizeof t->state, "%s", st);
-	snprintf(t->call, sizeof t->call, "%s", s->call ? ts_call_name[s->call] : "-");
+	snprintf(t->call, sizeof t->call, "%s", s->call ? ts_call_name[s->call] : s->foreign ? s->foreign : "-");
 	tsp_fmt_arg(t->arg, sizeof t->arg,
-		    kind == TS_K_FD ? TSP_ARG_FD : kind == TS_K_API ? TSP_ARG_NONE : TSP_ARG_TIMEOUT, s->arg);
+		    kind == TS_K_FD ? TSP_ARG_FD : kind == TS_K_JOIN ? TSP_ARG_TID : kind == TS_K_API ? TSP_ARG_NONE : TSP_ARG_TIMEOUT,
+		    s->arg);
 	t->seq = s->seq;
 	t->since_ns = s->since;
 }
@@ -362,7 +395,7 @@ static void do_stop(struct client *c, const struct tsp_req *req)
 		const struct snap *s = &ctl.snap[i];
 		int match = 0;
 		for (k = 0; k < req->nsel; k++)
-			if (tsp_sel_match(&req->sel[k], s->tid, s->name, s->call ? ts_call_name[s->call] : 0))
+			if (tsp_sel_match(&req->sel[k], s->tid, s->name, s->call ? ts_call_name[s->call] : s->foreign))
 				match = hit[k] = 1;
 		if (match) {
 			tids[m] = s->tid;
@@ -444,7 +477,10 @@ static void serve(struct client *c, long now)
 	char *nl;
 	while (!c->closing && c->outlen - c->outoff < OUT_PAUSE && (nl = memchr(c->in, '\n', c->inlen))) {
 		size_t k = (size_t)(nl - c->in);
+		__atomic_store_n(&ctl.inflight, 1, __ATOMIC_RELEASE);
 		handle_line(c, c->in, k);
+		flush(c, now);
+		__atomic_store_n(&ctl.inflight, 0, __ATOMIC_RELEASE);
 		memmove(c->in, nl + 1, c->inlen - k - 1);
 		c->inlen -= k + 1;
 		c->deadline = now + IDLE_MS;
@@ -490,6 +526,7 @@ static void on_connect(long now)
 			continue;
 		if (fd < 0)
 			return;
+		fd = move_high(fd);
 		if (ts_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, (long)&cred, (long)&cl, 0) < 0 ||
 		    (cred.uid != 0 && cred.uid != geteuid())) {
 			sys_close(fd); /* not ours to serve: no word, no effect */
@@ -675,7 +712,13 @@ void ts_control_init(void)
 	pthread_mutex_unlock(&ctl.lock);
 }
 
+/* A stop often makes the program finish: let the reply to the request that caused it go
+ * out before a normal exit (at most 200 ms). */
 __attribute__((destructor)) static void ts_control_fini(void)
 {
+	for (int i = 0; i < 200 && __atomic_load_n(&ctl.inflight, __ATOMIC_ACQUIRE) && !(ts_tls.stop & TS_DEAD); i++) {
+		struct timespec ms = { 0, 1000000 };
+		ts_sys(SYS_nanosleep, (long)&ms, 0, 0, 0, 0, 0);
+	}
 	unlink_ours();
 }

@@ -310,6 +310,8 @@ void tsp_fmt_arg(char *out, size_t outsz, enum tsp_arg_kind kind, long arg)
 {
 	if (kind == TSP_ARG_FD)
 		snprintf(out, outsz, "fd=%ld", arg);
+	else if (kind == TSP_ARG_TID)
+		snprintf(out, outsz, "tid=%ld", arg);
 	else if (kind == TSP_ARG_TIMEOUT && arg == -1)
 		snprintf(out, outsz, "timeout=none");
 	else if (kind == TSP_ARG_TIMEOUT && arg == -2)

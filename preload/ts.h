@@ -7,6 +7,7 @@
 #include <mqueue.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -35,15 +36,14 @@
 #define TS_BUSY 32u    /* registering: a nested call (signal handler) passes through */
 #define TS_STOPPED (TS_STOP | TS_FORCE)
 
-/* What `arg` of a thread inside a call of that kind holds (calls.def says more). */
-enum ts_kind {
-	TS_K_FD,    /* the fd */
-	TS_K_TIME,  /* the timeout in ms: -1 none, -2 an absolute deadline */
-	TS_K_COND,  /* -1, or -2: a deadline */
-	TS_K_API,   /* not a blocking call */
-	TS_K_PID,   /* the pid waited for: -1 any child, 0 or < -1 a process group */
-	TS_K_NONE,  /* nothing to show (0) */
-};
+/* How a call is shown by `list`, and how a stopper reaches a thread inside it:
+ *   FD, TIME, JOIN  one cancellable syscall: one signal (arg: fd, timeout ms, joined tid)
+ *   PID, NONE       the same (arg: the pid a wait* call waits for, -1 any child, 0 or
+ *                   < -1 a process group; NONE: nothing to show, -1)
+ *   COND            a condition wait: broadcasts (wrap_sync.c)
+ *   WAIT            a glibc wait on a futex (semaphores): signals until it leaves
+ *   API             not a blocking call */
+enum ts_kind { TS_K_FD, TS_K_TIME, TS_K_JOIN, TS_K_COND, TS_K_WAIT, TS_K_API, TS_K_PID, TS_K_NONE };
 
 enum ts_call_id {
 	TS_C_none,
@@ -64,6 +64,9 @@ struct ts_thread {
 	pthread_cond_t *cond;  /* the condition it waits on, TS_COND_BUSY while broadcast */
 	int cond_immune;       /* that wait is not failed by a plain stop (timed, or begun stopped) */
 	int cond_done;         /* futex: the stopper finished with our condition */
+	char sig_blocked;      /* the program blocked the shim's signal in this thread (virtually) */
+	char sig_pending;      /* one arrived meanwhile (wrap_signal.c) */
+	char pcancel_held;     /* a pthread_cancel met cancellation disabled (wrap_thread.c) */
 	struct ts_thread *next, *prev;
 	unsigned seen_seq;     /* control plane: the seq when it first saw this call ... */
 	int64_t seen_ns;       /* ... and when (CLOCK_REALTIME ns) */
@@ -100,15 +103,32 @@ struct ts_thread *ts_find_tid(pid_t tid) TS_HIDDEN;      /* registry locked */
 struct ts_thread *ts_find_self(pthread_t th) TS_HIDDEN;  /* registry locked */
 struct ts_thread *ts_registry_first(void) TS_HIDDEN;     /* registry locked */
 void ts_token_init(void) TS_HIDDEN;
+void ts_join_init(void) TS_HIDDEN;
+
+/* signal.c, wrap_signal.c */
+extern int ts_signal TS_HIDDEN;
+void ts_signal_init(void) TS_HIDDEN;
+void ts_send(const struct ts_thread *t) TS_HIDDEN;
+int ts_foreign_stoppable(long nr, long arg2) TS_HIDDEN;
+const char *ts_foreign_name(long nr) TS_HIDDEN;
+long ts_blocked_syscall(pid_t tid, long args[2]) TS_HIDDEN;
+void ts_deliver_foreign(int sig, siginfo_t *si, void *ctx) TS_HIDDEN;
+void ts_virtual_signal_init(void) TS_HIDDEN;
+
+/* log.c */
+extern int ts_debug_on TS_HIDDEN;
+void ts_log_init(void) TS_HIDDEN;
+void ts_log(const char *fmt, ...) __attribute__((format(printf, 1, 2))) TS_HIDDEN;
+void ts_debug_(const char *fmt, ...) __attribute__((format(printf, 1, 2))) TS_HIDDEN;
+#define ts_debug(...) (unlikely(ts_debug_on) ? ts_debug_(__VA_ARGS__) : (void)0)
 
 /* cancel.c */
-extern int ts_signal TS_HIDDEN;
 void ts_cancel_init(void) TS_HIDDEN;
 int ts_slow(struct ts_thread *t) TS_HIDDEN;
 int ts_mark(struct ts_thread *t, unsigned bits) TS_HIDDEN; /* registry locked */
 int ts_kick(struct ts_thread *t, unsigned bits) TS_HIDDEN; /* registry locked */
 void ts_barrier(void) TS_HIDDEN;
-void ts_cond_wait_kicks(pid_t tid, unsigned bits) TS_HIDDEN;
+void ts_kick_more(pid_t tid, unsigned bits) TS_HIDDEN;
 void ts_cond_leave(struct ts_thread *t) TS_HIDDEN;
 int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok) TS_HIDDEN;
 long ts_sys(long nr, long a, long b, long c, long d, long e, long f) TS_HIDDEN;
@@ -148,6 +168,38 @@ static inline long ts_block(int id, long arg, long nr, long a, long b, long c, l
 	if (unlikely(r == -EINTR || r == -ECANCELED) && __atomic_load_n(&t->stop, __ATOMIC_RELAXED))
 		goto slow;
 	return r;
+}
+
+/* Output and opens (write, send, open, msgsnd...): a stop already pending when the call
+ * begins does not fail it, so that a stopped thread can still report its error, flush its
+ * output or open a file on its way out (CPython prints the traceback of the stopped call
+ * to stderr).  A stop that arrives while the call is in progress, blocked, ends it with
+ * ECANCELED as it ends any call; a forced stop exits as everywhere. */
+static inline long ts_block_late(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
+{
+	static const int go = 0;
+	struct ts_thread *t = &ts_tls;
+	long r;
+	int saved;
+	long saved_arg;
+
+	if (likely(!t->stop))
+		return ts_block(id, arg, nr, a, b, c, d, e, f);
+	switch (ts_slow(t)) {
+	case TS_PASS: return ts_sys(nr, a, b, c, d, e, f);
+	case TS_GO: return ts_block(id, arg, nr, a, b, c, d, e, f);
+	}
+	/* The token is set: check a zero one instead, so the call goes in; the handler still
+	 * moves a new stop's signal inside the window to the cancel exit. */
+	saved = t->call;
+	saved_arg = t->arg;
+	t->arg = arg;
+	t->seq++;
+	t->call = id;
+	r = ts_syscall_cp(&go, nr, a, b, c, d, e, f);
+	t->call = saved;
+	t->arg = saved_arg;
+	return r == -EINTR ? -ECANCELED : r;
 }
 
 /* The shim's signal must stay deliverable: a mask the program hands to a call for its

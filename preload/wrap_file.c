@@ -65,7 +65,7 @@ TS_EXPORT int lockf64(int fd, int cmd, off64_t len)
 /* open: the mode argument is read only when the flags say it exists, as an int. */
 static int do_openat(int id, int dirfd, const char *path, int flags, mode_t mode)
 {
-	return (int)ts_ret(ts_block(id, 0, SYS_openat, dirfd, (long)path, flags | O_LARGEFILE, mode, 0, 0));
+	return (int)ts_ret(ts_block_late(id, -1, SYS_openat, dirfd, (long)path, flags | O_LARGEFILE, mode, 0, 0));
 }
 
 #define OPEN(name)                                                                         \
@@ -105,16 +105,16 @@ OPENAT(openat64)
 
 TS_EXPORT int creat(const char *path, mode_t mode)
 {
-	return (int)ts_ret(ts_block(TS_C_creat, 0, SYS_creat, (long)path, mode, 0, 0, 0, 0));
+	return (int)ts_ret(ts_block_late(TS_C_creat, -1, SYS_creat, (long)path, mode, 0, 0, 0, 0));
 }
 
 TS_EXPORT int creat64(const char *path, mode_t mode)
 {
-	return (int)ts_ret(ts_block(TS_C_creat64, 0, SYS_creat, (long)path, mode, 0, 0, 0, 0));
+	return (int)ts_ret(ts_block_late(TS_C_creat64, -1, SYS_creat, (long)path, mode, 0, 0, 0, 0));
 }
 
 /* tcdrain: "wait until the output is sent" is the TCSBRK ioctl with a nonzero argument. */
 TS_EXPORT int tcdrain(int fd)
 {
-	return (int)ts_ret(ts_block(TS_C_tcdrain, fd, SYS_ioctl, fd, TCSBRK, 1, 0, 0, 0));
+	return (int)ts_ret(ts_block_late(TS_C_tcdrain, fd, SYS_ioctl, fd, TCSBRK, 1, 0, 0, 0));
 }

@@ -55,3 +55,72 @@ TS_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, cons
 {
 	return cond_wait(TS_C_pthread_cond_timedwait, c, m, abstime);
 }
+
+/* Semaphore waits: glibc's own code around a futex wait.  The stopper signals the thread
+ * until it has left the wait; the handler turns the futex's restart into EINTR (signal.c),
+ * which glibc returns; a stop turns that EINTR into ECANCELED.  Same rule as condition
+ * waits: timed waits, and waits begun with a stop pending, are immune to a plain stop. */
+static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *abstime)
+{
+	struct ts_thread *t = &ts_tls;
+	int immune = id != TS_C_sem_wait, saved, r, e, s;
+
+	if (unlikely(t->stop)) {
+		switch (ts_slow(t)) {
+		case TS_PASS:
+			goto pass;
+		case TS_CANCEL:
+			immune = 1;
+		}
+	}
+	saved = t->call;
+	t->arg = abstime ? -2 : -1;
+	t->cond_immune = immune;
+	t->seq++;
+	t->call = id;
+	/* Look at the token after publishing the call (see cancel.c on membarrier). */
+	s = __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
+	if (unlikely(s & (TS_FORCE | (immune ? 0 : TS_STOP)))) {
+		r = -1;
+		e = EINTR;
+	} else {
+		if (id == TS_C_sem_wait)
+			r = REAL(sem_wait)(sem);
+		else if (id == TS_C_sem_timedwait)
+			r = REAL(sem_timedwait)(sem, abstime);
+		else
+			r = REAL(sem_clockwait)(sem, clock, abstime);
+		e = errno;
+	}
+	t->call = saved;
+	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	if (unlikely(s & TS_FORCE))
+		ts_exit_forced(t);
+	if (r) {
+		if (e == EINTR && !immune && (s & TS_STOP))
+			e = ECANCELED;
+		errno = e;
+	}
+	return r;
+pass:
+	if (id == TS_C_sem_wait)
+		return REAL(sem_wait)(sem);
+	if (id == TS_C_sem_timedwait)
+		return REAL(sem_timedwait)(sem, abstime);
+	return REAL(sem_clockwait)(sem, clock, abstime);
+}
+
+TS_EXPORT int sem_wait(sem_t *sem)
+{
+	return sem_call(TS_C_sem_wait, sem, CLOCK_REALTIME, 0);
+}
+
+TS_EXPORT int sem_timedwait(sem_t *sem, const struct timespec *abstime)
+{
+	return sem_call(TS_C_sem_timedwait, sem, CLOCK_REALTIME, abstime);
+}
+
+TS_EXPORT int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *abstime)
+{
+	return sem_call(TS_C_sem_clockwait, sem, clock, abstime);
+}

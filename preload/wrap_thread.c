@@ -3,18 +3,24 @@
  * make raw syscalls where glibc's are cancellation points. */
 #define _GNU_SOURCE
 #define TS_NAMES_INTERPOSED
+#include <linux/futex.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "ts.h"
 
 struct start {
 	void *(*fn)(void *);
 	void *arg;
+	char sig_blocked; /* the creator's virtual mask bit: a new thread inherits the mask */
 };
 
 static void *start(void *p)
 {
 	struct start s = *(struct start *)p;
 	free(p);
+	ts_tls.sig_blocked = s.sig_blocked;
 	ts_register(&ts_tls);
 	return s.fn(s.arg);
 }
@@ -27,6 +33,7 @@ TS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 		return REAL(pthread_create)(th, attr, fn, arg);
 	s->fn = fn;
 	s->arg = arg;
+	s->sig_blocked = ts_tls.sig_blocked;
 	r = REAL(pthread_create)(th, attr, start, s);
 	if (r)
 		free(s);
@@ -48,4 +55,99 @@ TS_EXPORT int pthread_cancel(pthread_t th)
 	}
 	ts_registry_unlock();
 	return 0;
+}
+
+/* A cancellation the thread had disabled when it reached one of our calls is due again
+ * at our next call once the thread enables cancellation. */
+TS_EXPORT int pthread_setcancelstate(int state, int *old)
+{
+	int r = REAL(pthread_setcancelstate)(state, old);
+	if (r == 0 && state == PTHREAD_CANCEL_ENABLE && ts_tls.pcancel_held) {
+		ts_tls.pcancel_held = 0;
+		__atomic_fetch_or(&ts_tls.stop, TS_PCANCEL, __ATOMIC_RELAXED);
+	}
+	return r;
+}
+
+/* Joins.  glibc waits for the kernel to clear the thread's tid word (CLONE_CHILD_CLEARTID)
+ * and retries its futex wait after EINTR, so its join cannot be interrupted; the wrapper
+ * makes that wait itself, through the cancellable syscall, and lets glibc's join finish
+ * once the word is 0.  The word's offset in glibc's thread descriptor is learnt once from
+ * the kernel (PR_GET_TID_ADDRESS gives the main thread's); where it cannot be, joins pass
+ * through unstoppable. */
+static long tid_offset = -1;
+
+void ts_join_init(void)
+{
+	char *addr = 0, *self = (char *)pthread_self();
+	long off;
+	if (ts_sys(SYS_prctl, PR_GET_TID_ADDRESS, (long)&addr, 0, 0, 0, 0) != 0 || !addr)
+		return;
+	off = addr - self;
+	if (off > 0 && off < 4096 && *(pid_t *)addr == (pid_t)ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0))
+		tid_offset = off;
+}
+
+static int join_wait(int id, pthread_t th, clockid_t clock, const struct timespec *abstime)
+{
+	pid_t *word = (pid_t *)((char *)th + tid_offset);
+	for (;;) {
+		pid_t v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+		long r;
+		if (v == 0)
+			return 0;
+		if (abstime)
+			r = ts_block(id, v, SYS_futex, (long)word,
+				     FUTEX_WAIT_BITSET | (clock == CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0), v,
+				     (long)abstime, 0, FUTEX_BITSET_MATCH_ANY);
+		else
+			r = ts_block(id, v, SYS_futex, (long)word, FUTEX_WAIT, v, 0, 0, 0);
+		if (r == -ECANCELED || r == -ETIMEDOUT)
+			return (int)-r;
+		/* 0, EAGAIN (the word changed), EINTR (a signal): look again */
+	}
+}
+
+static int join(int id, pthread_t th, void **ret, clockid_t clock, const struct timespec *abstime)
+{
+	int r;
+	if (unlikely(ts_tls.stop)) {
+		switch (ts_slow(&ts_tls)) { /* a forced stop does not return */
+		case TS_CANCEL:
+			return ECANCELED;
+		case TS_PASS:
+			goto pass;
+		}
+	}
+	if (tid_offset < 0 || pthread_equal(th, pthread_self()))
+		goto pass;
+	if (abstime && (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC))
+		return EINVAL;
+	if (abstime && (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000L) &&
+	    __atomic_load_n((pid_t *)((char *)th + tid_offset), __ATOMIC_ACQUIRE))
+		return EINVAL;
+	r = join_wait(id, th, clock, abstime);
+	if (r)
+		return r;
+pass:
+	if (id == TS_C_pthread_join)
+		return REAL(pthread_join)(th, ret);
+	if (id == TS_C_pthread_timedjoin_np)
+		return REAL(pthread_timedjoin_np)(th, ret, abstime);
+	return REAL(pthread_clockjoin_np)(th, ret, clock, abstime);
+}
+
+TS_EXPORT int pthread_join(pthread_t th, void **ret)
+{
+	return join(TS_C_pthread_join, th, ret, CLOCK_REALTIME, 0);
+}
+
+TS_EXPORT int pthread_timedjoin_np(pthread_t th, void **ret, const struct timespec *abstime)
+{
+	return join(TS_C_pthread_timedjoin_np, th, ret, CLOCK_REALTIME, abstime);
+}
+
+TS_EXPORT int pthread_clockjoin_np(pthread_t th, void **ret, clockid_t clock, const struct timespec *abstime)
+{
+	return join(TS_C_pthread_clockjoin_np, th, ret, clock, abstime);
 }

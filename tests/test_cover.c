@@ -15,7 +15,7 @@
 
 extern char **environ;
 
-enum kind { K_FD, K_TIME, K_COND, K_API, K_PID, K_NONE };
+enum kind { K_FD, K_TIME, K_JOIN, K_COND, K_WAIT, K_API, K_PID, K_NONE };
 static const struct { const char *name; enum kind kind; } table[] = {
 #define TS_CALL(name, ret, params, args, kind, ver) { #name, K_##kind },
 #include "calls.def"
@@ -86,7 +86,8 @@ static struct criterion_test_params blocking_params(void)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < NTABLE; i++)
-		if (table[i].kind != K_API && table[i].kind != K_COND) /* COND: tests/test_core.c */
+		if (table[i].kind != K_API && table[i].kind != K_COND && table[i].kind != K_WAIT &&
+		    table[i].kind != K_JOIN) /* COND, WAIT, JOIN: tests/test_core.c */
 			blocking[n++] = (int)i;
 	return cr_make_param_array(int, blocking, n);
 }

@@ -12,6 +12,12 @@
  *   tsprobe condshare       a stopped waiter leaves a condition its peers keep using
  *   tsprobe pcancel         the program's own pthread_cancel still works at our calls
  *   tsprobe api             thread_stop_tid's errors
+ *   tsprobe sigblockall     threads that block every signal are still stopped
+ *   tsprobe sighandlers     a program with a handler for every signal: still stopped, sees its own
+ *   tsprobe sigdefault      SIG_IGN and SIG_DFL of the shim's signal number act as without it
+ *   tsprobe pcancel-self    pthread_cancel(pthread_self()), with cancellation disabled and enabled
+ *   tsprobe fork            fork from a threaded program under load
+ *   tsprobe early           (with libtsearly.so preloaded after the shim) its constructor's calls worked
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -20,6 +26,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +35,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -129,7 +137,22 @@ struct res {
 	pthread_mutex_t m;
 	pthread_cond_t c;
 	int pred;
+	sem_t sem;     /* 0 unless ready */
+	int jp[2];     /* the joinee reads it: it exits when written, or at once if ready */
+	pthread_t joinee;
+	int joined;
+	int fp[2];     /* fgets reads it through stdio */
+	FILE *in;
 };
+
+static void *joinee_main(void *p)
+{
+	struct res *r = p;
+	char c;
+	while (read(r->jp[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return (void *)42;
+}
 
 static void res_init(struct res *r, int ready)
 {
@@ -148,7 +171,18 @@ static void res_init(struct res *r, int ready)
 	pthread_mutex_init(&r->m, &ma);
 	pthread_cond_init(&r->c, 0);
 	r->client = -1;
+	sem_init(&r->sem, 0, ready);
+	if (pipe(r->jp) || pipe(r->fp) || !(r->in = fdopen(r->fp[0], "r")))
+		die("pipe");
+	if (ready && write(r->jp[1], "x", 1) != 1)
+		die("write");
+	if (pthread_create(&r->joinee, 0, joinee_main, r))
+		die("pthread_create");
 	if (ready) {
+		if (write(r->fp[1], "line\n", 5) != 5)
+			die("write");
+		/* ready means: the joinee has exited (its tid word is 0) but is not joined */
+		msleep(20);
 		if (write(r->pipe[1], "data", 4) != 4 || write(r->sp[1], "data", 4) != 4)
 			die("write");
 		r->client = socket(AF_INET, SOCK_STREAM, 0);
@@ -159,6 +193,16 @@ static void res_init(struct res *r, int ready)
 
 static void res_free(struct res *r)
 {
+	void *ret;
+	if (write(r->jp[1], "x", 1) != 1)
+		die("write");
+	if (!r->joined)
+		pthread_join(r->joinee, &ret);
+	fclose(r->in);
+	close(r->fp[1]);
+	close(r->jp[0]);
+	close(r->jp[1]);
+	sem_destroy(&r->sem);
 	close(r->pipe[0]);
 	close(r->pipe[1]);
 	close(r->sp[0]);
@@ -170,8 +214,25 @@ static void res_free(struct res *r)
 
 static const char *const calls[] = {
 	"accept", "accept4", "read", "recv", "recvfrom", "recvmsg", "poll", "ppoll",
-	"nanosleep", "clock_nanosleep", "pthread_cond_wait", "pthread_cond_timedwait", 0,
+	"nanosleep", "clock_nanosleep", "pthread_cond_wait", "pthread_cond_timedwait",
+	"sem_wait", "sem_timedwait", "sem_clockwait", "pthread_join", "pthread_timedjoin_np",
+	"pthread_clockjoin_np", "fgets", 0,
 };
+
+/* Waits a plain stop does not fail (timed library waits). */
+static int immune_timed(const char *call)
+{
+	return !strcmp(call, "pthread_cond_timedwait") || !strcmp(call, "sem_timedwait") || !strcmp(call, "sem_clockwait");
+}
+
+static void deadline(struct timespec *dl, clockid_t clock, int ms)
+{
+	clock_gettime(clock, dl);
+	dl->tv_sec += ms / 1000;
+	dl->tv_nsec += (ms % 1000) * 1000000L;
+	if (dl->tv_nsec >= 1000000000L)
+		dl->tv_sec++, dl->tv_nsec -= 1000000000L;
+}
 
 /* Make the call; return its result in the kernel's style: >= 0, or -errno. */
 static long do_call(const char *call, struct res *r, int ms_timeout)
@@ -225,6 +286,42 @@ static long do_call(const char *call, struct res *r, int ms_timeout)
 		if (pthread_mutex_unlock(&r->m))
 			return -EDEADLK; /* reported as "returned without the mutex" */
 		return -e;
+	} else if (!strncmp(call, "sem_", 4)) {
+		struct timespec dl;
+		deadline(&dl, !strcmp(call, "sem_clockwait") ? CLOCK_MONOTONIC : CLOCK_REALTIME, ms_timeout);
+		if (!strcmp(call, "sem_wait"))
+			ret = sem_wait(&r->sem);
+		else if (!strcmp(call, "sem_timedwait"))
+			ret = sem_timedwait(&r->sem, &dl);
+		else
+			ret = sem_clockwait(&r->sem, CLOCK_MONOTONIC, &dl);
+	} else if (!strncmp(call, "pthread_", 8) && strstr(call, "join")) {
+		void *v = 0;
+		struct timespec dl;
+		int e;
+		if (!strcmp(call, "pthread_join"))
+			e = pthread_join(r->joinee, &v);
+		else if (!strcmp(call, "pthread_timedjoin_np")) {
+			deadline(&dl, CLOCK_REALTIME, ms_timeout < 0 ? 1000000 : ms_timeout);
+			e = pthread_timedjoin_np(r->joinee, &v, &dl);
+		} else {
+			deadline(&dl, CLOCK_MONOTONIC, ms_timeout < 0 ? 1000000 : ms_timeout);
+			e = pthread_clockjoin_np(r->joinee, &v, CLOCK_MONOTONIC, &dl);
+		}
+		if (!e) {
+			r->joined = 1;
+			return v == (void *)42 ? 0 : -EPROTO;
+		}
+		return -e;
+	} else if (!strcmp(call, "fgets")) {
+		char line[16];
+		int saved = errno;
+		errno = 0;
+		if (fgets(line, sizeof line, r->in)) {
+			errno = saved;
+			return (long)strlen(line);
+		}
+		return -errno;
 	} else {
 		printf("FAIL: unknown call %s\n", call);
 		exit(2);
@@ -296,22 +393,39 @@ static int scen_block(const char *call)
 	struct res r;
 	struct worker w = { .call = call, .r = &r, .timeout = -1 };
 	pthread_t th;
-	int timed = !strcmp(call, "pthread_cond_timedwait");
+	int timed = immune_timed(call);
 	res_init(&r, 0);
 	if (strstr(call, "sleep"))
 		w.timeout = 1000000;
 	if (timed)
 		w.timeout = 300;
-	w.no_again = !strcmp(call, "pthread_cond_wait");
+	/* an untimed condition wait begun after the stop is immune: it would block for good;
+	 * fgets is not interposed: a later one is not failed either */
+	w.no_again = !strcmp(call, "pthread_cond_wait") || !strcmp(call, "fgets");
 	th = start_worker(&w);
 	check(stop_tid(w.tid, 0) == 0, "%s: thread_stop_tid returned 0", call);
+	if (!strcmp(call, "sem_wait")) {
+		/* the wait begun after the stop is not failed: it returns when posted */
+		msleep(100);
+		sem_post(&r.sem);
+	}
 	join(th);
 	if (timed) {
-		/* A plain stop does not fail a timed condition wait: it ends as it would have. */
+		/* A plain stop does not fail a timed library wait: it ends as it would have. */
 		check(w.first == -ETIMEDOUT, "%s: a plain stop does not fail it: %s", call, err(w.first));
 		check(w.again == -ETIMEDOUT, "%s: nor a later one: %s", call, err(w.again));
 	} else if (!strcmp(call, "pthread_cond_wait")) {
 		check(w.first == -ECANCELED, "%s: stopped in the wait: %s, mutex held", call, err(w.first));
+	} else if (!strcmp(call, "sem_wait")) {
+		check(w.first == -ECANCELED, "%s: stopped in the wait: %s", call, err(w.first));
+		check(w.again == 0, "%s: a wait begun after the stop is not failed: %s", call, err(w.again));
+	} else if (!strcmp(call, "fgets")) {
+		check(w.first == -ECANCELED, "%s: blocked in glibc's internal read, stopped: %s", call, err(w.first));
+		check(ferror(r.in), "%s: the stream has its error flag set", call);
+		clearerr(r.in);
+		if (write(r.fp[1], "more\n", 5) != 5)
+			die("write");
+		check(do_call(call, &r, -1) == 5, "%s: after clearerr the stream reads on, nothing lost", call);
 	} else {
 		check(w.first == -ECANCELED, "%s: stopped: %s", call, err(w.first));
 		check(w.again == -ECANCELED, "%s: the next call too: %s", call, err(w.again));
@@ -368,6 +482,7 @@ static int scen_nostop(const char *call)
 	struct res r;
 	long ret;
 	int timed = strstr(call, "cond") != 0;
+	int zero = strstr(call, "sleep") || !strncmp(call, "accept", 6) || timed || !strncmp(call, "sem_", 4) || strstr(call, "join");
 	res_init(&r, 1);
 	if (timed)
 		r.pred = 1;
@@ -375,8 +490,10 @@ static int scen_nostop(const char *call)
 	ret = do_call(call, &r, strstr(call, "sleep") ? 1 : 10);
 	if (!strcmp(call, "poll") || !strcmp(call, "ppoll"))
 		check(ret == 1, "%s: ready fd: %s", call, err(ret));
-	else if (strstr(call, "sleep") || !strncmp(call, "accept", 6) || timed)
+	else if (zero)
 		check(ret == 0, "%s: %s", call, err(ret));
+	else if (!strcmp(call, "fgets"))
+		check(ret == 5, "fgets: read the line: %s", err(ret));
 	else
 		check(ret == 4, "%s: read the 4 bytes written: %s", call, err(ret));
 	check(errno == 4242, "%s: errno untouched on success (%d)", call, errno);
@@ -388,9 +505,24 @@ static int scen_nostop(const char *call)
 		ret = do_call(call, &r, 5);
 		check(ret == 0, "%s: times out: %s", call, err(ret));
 	}
-	if (!strcmp(call, "pthread_cond_timedwait")) {
+	if (immune_timed(call) || !strcmp(call, "pthread_timedjoin_np") || !strcmp(call, "pthread_clockjoin_np")) {
 		ret = do_call(call, &r, 5);
 		check(ret == -ETIMEDOUT, "%s: times out: %s", call, err(ret));
+	}
+	if (!strcmp(call, "pthread_clockjoin_np")) {
+		struct timespec dl = { 0, 0 };
+		void *v;
+		check(pthread_clockjoin_np(r.joinee, &v, CLOCK_PROCESS_CPUTIME_ID, &dl) == EINVAL, "pthread_clockjoin_np(cpu clock): EINVAL");
+	}
+	if (!strcmp(call, "pthread_join")) {
+		void *v;
+		check(pthread_join(pthread_self(), &v) == EDEADLK, "pthread_join(self): EDEADLK");
+	}
+	if (!strcmp(call, "sem_wait")) {
+		errno = 0;
+		sem_post(&r.sem);
+		check(sem_wait(&r.sem) == 0 && errno == 0, "sem_wait: takes a posted unit");
+		check(sem_trywait(&r.sem) == -1 && errno == EAGAIN, "sem_wait: took exactly one");
 	}
 	if (!strcmp(call, "read")) {
 		char c;
@@ -444,8 +576,10 @@ static int scen_prestop(const char *call)
 	check(stop_pending() != 0, "%s: stop pending", call);
 	t0 = now();
 	ret = do_call(call, &r, strstr(call, "sleep") ? 100000 : -1);
-	if (!strcmp(call, "pthread_cond_wait") || !strcmp(call, "pthread_cond_timedwait")) {
+	if (strstr(call, "cond") || !strncmp(call, "sem_", 4)) {
 		check(ret == 0, "%s: begun with a stop pending, not failed: %s", call, err(ret));
+	} else if (!strcmp(call, "fgets")) {
+		check(ret == 5, "fgets: not interposed: a stop fails it only while it blocks: %s", err(ret));
 	} else {
 		check(ret == -ECANCELED, "%s: returns %s at once", call, err(ret));
 		check(now() - t0 < 5, "%s: did not wait", call);
@@ -459,6 +593,8 @@ static int scen_prestop(const char *call)
 		check(recv(r.sp[0], buf, sizeof buf, 0) == 4, "%s: the data is still in the socket", call);
 	if (!strncmp(call, "accept", 6))
 		check(do_call(call, &r, 0) == 0, "%s: the connection is still pending", call);
+	if (strstr(call, "join"))
+		check(do_call(call, &r, 1000) == 0, "%s: the thread can still be joined", call);
 	res_free(&r);
 	return 0;
 }
@@ -472,7 +608,7 @@ static int scen_force(const char *call)
 	res_init(&r, 0);
 	if (strstr(call, "sleep"))
 		w.timeout = 1000000;
-	if (!strcmp(call, "pthread_cond_timedwait"))
+	if (immune_timed(call))
 		w.timeout = 1000000;
 	th = start_worker(&w);
 	check(stop_tid(w.tid, THREAD_STOP_FORCE) == 0, "%s: forced stop", call);
@@ -866,6 +1002,301 @@ static int scen_pcancel(void)
 	return 0;
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* Transparency: programs that block every signal, or handle every signal. */
+
+static int sig_fd[2];
+static volatile long sig_first;
+static volatile int sig_reported_all;
+static volatile pid_t sig_tid;
+
+/* Every catchable signal the program asked to block reads back as blocked. */
+static int all_blocked(const sigset_t *cur)
+{
+	for (int sig = 1; sig < _NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP || (sig >= 32 && sig < SIGRTMIN))
+			continue;
+		if (sigismember(cur, sig) != 1) {
+			printf("FAIL: signal %d reads back unblocked\n", sig);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void *blockall_main(void *p)
+{
+	sigset_t all, cur;
+	char c;
+	sigfillset(&all);
+	if (p)
+		sigprocmask(SIG_SETMASK, &all, 0);
+	else
+		pthread_sigmask(SIG_BLOCK, &all, 0);
+	pthread_sigmask(SIG_BLOCK, 0, &cur);
+	sig_reported_all = all_blocked(&cur);
+	sig_tid = gettid();
+	sig_first = read(sig_fd[0], &c, 1) < 0 ? -errno : 0;
+	return 0;
+}
+
+static int scen_sigblockall(void)
+{
+	for (int v = 0; v < 2; v++) {
+		const char *how = v ? "sigprocmask(SIG_SETMASK, all)" : "pthread_sigmask(SIG_BLOCK, all)";
+		pthread_t th;
+		sig_tid = 0;
+		if (pipe(sig_fd) || pthread_create(&th, 0, blockall_main, v ? (void *)1 : 0))
+			die("pthread_create");
+		while (!sig_tid)
+			msleep(1);
+		wait_sleeping(sig_tid);
+		check(sig_reported_all, "%s: the mask reads back with every signal blocked", how);
+		check(stop_tid(sig_tid, 0) == 0, "%s: stop the thread", how);
+		join(th);
+		check(sig_first == -ECANCELED, "%s: its read was stopped: %s", how, err(sig_first));
+		close(sig_fd[0]);
+		close(sig_fd[1]);
+	}
+	/* The main thread too: a mask set before threads are made is inherited. */
+	sigset_t all, cur, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	sigprocmask(SIG_SETMASK, &old, &cur);
+	check(all_blocked(&cur), "main: sigprocmask returns the old mask as the program set it");
+	return 0;
+}
+
+static volatile int hits[_NSIG];
+static volatile int hit_code[_NSIG];
+
+static void on_any(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	hits[sig]++;
+	hit_code[sig] = si->si_code;
+}
+
+static int scen_sighandlers(void)
+{
+	struct sigaction sa, old;
+	int installed = 0, bad = 0;
+	pthread_t th;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_any;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < _NSIG; sig++)
+		installed += sigaction(sig, &sa, 0) == 0;
+	check(installed >= 60, "handlers installed for %d signals", installed);
+	/* Our thread still stops: the shim's handler was not replaced. */
+	sig_tid = 0;
+	if (pipe(sig_fd) || pthread_create(&th, 0, blockall_main, 0))
+		die("pthread_create");
+	while (!sig_tid)
+		msleep(1);
+	wait_sleeping(sig_tid);
+	check(stop_tid(sig_tid, 0) == 0, "stop a thread of a program that handles every signal");
+	join(th);
+	check(sig_first == -ECANCELED, "its read was stopped: %s", err(sig_first));
+	/* The program sees its own handlers, and they run for the signals it raises. */
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++) {
+		if (sigaction(sig, 0, &old) || old.sa_sigaction != on_any)
+			bad++;
+	}
+	check(!bad, "sigaction reads back the program's handler for every real-time signal");
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		raise(sig);
+	bad = 0;
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		if (hits[sig] != 1 || hit_code[sig] != SI_TKILL)
+			printf("FAIL: signal %d: the program's handler ran %d times\n", sig, hits[sig]), bad++;
+	check(!bad, "raise() of each real-time signal ran the program's handler once, with its siginfo");
+	/* A handler-blocked signal waits until unblocked, as it would. */
+	sigset_t one;
+	int sig = SIGRTMAX - 3;
+	const char *e = getenv("THREADSTOP_SIGNAL");
+	if (e)
+		sig = atoi(e);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	hits[sig] = 0;
+	pthread_sigmask(SIG_BLOCK, &one, 0);
+	raise(sig);
+	check(hits[sig] == 0, "signal %d raised while blocked: held", sig);
+	pthread_sigmask(SIG_UNBLOCK, &one, 0);
+	check(hits[sig] == 1, "signal %d: delivered once unblocked (%d)", sig, hits[sig]);
+	close(sig_fd[0]);
+	close(sig_fd[1]);
+	return 0;
+}
+
+/* SIG_IGN ignores, SIG_DFL kills: for every real-time signal, the shim's included. */
+static int scen_sigdefault(void)
+{
+	int ok = 1;
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		signal(sig, SIG_IGN);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		raise(sig);
+	check(1, "SIG_IGN: the process survived every real-time signal raised");
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig += 3) {
+		int st;
+		pid_t pid = fork();
+		if (pid == 0) {
+			signal(sig, SIG_DFL);
+			raise(sig);
+			_exit(0);
+		}
+		waitpid(pid, &st, 0);
+		if (!WIFSIGNALED(st) || WTERMSIG(st) != sig)
+			printf("FAIL: SIG_DFL signal %d: child status %#x\n", sig, st), ok = 0;
+	}
+	check(ok, "SIG_DFL: raising a real-time signal ends the process with it");
+	return 0;
+}
+
+/* pthread_cancel of the calling thread: acted on at the next interposed call; held while
+ * cancellation is disabled, acted on once it is enabled again. */
+static void *self_cancel_main(void *p)
+{
+	char c;
+	int old;
+	(void)p;
+	pthread_cleanup_push(pc_cleanup, 0);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	pthread_cancel(pthread_self());
+	if (read(pc_fd[0], &c, 1) != 1) /* has data: disabled, so it reads */
+		pc_buf[0] = 'E';
+	pc_buf[1] = 'R';
+	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
+	pc_tid = gettid();
+	if (read(pc_fd[0], &c, 1) < 0) /* cancelled here */
+		pc_buf[2] = 'E';
+	pc_buf[3] = 'X';
+	pthread_cleanup_pop(0);
+	return 0;
+}
+
+static int scen_pcancel_self(void)
+{
+	pthread_t th;
+	void *ret;
+	pc_cleanup_ran = 0;
+	memset(pc_buf, 0, sizeof pc_buf);
+	if (pipe(pc_fd) || write(pc_fd[1], "x", 1) != 1 || pthread_create(&th, 0, self_cancel_main, 0))
+		die("pipe");
+	ret = join(th);
+	check(pc_buf[1] == 'R' && pc_buf[0] == 0, "pcancel self: with cancellation disabled the read went on");
+	check(ret == PTHREAD_CANCELED && pc_buf[3] == 0, "pcancel self: cancelled at the first read after enabling");
+	check(pc_cleanup_ran, "pcancel self: its cleanup handler ran");
+	return 0;
+}
+
+/* fork from a program whose threads are busy with interposed calls, creating threads and
+ * being stopped: no child deadlocks, each child has its own registry. */
+static volatile int fork_done;
+static int fork_fd[2];
+
+static void *fork_reader(void *p)
+{
+	char buf[64];
+	(void)p;
+	while (!fork_done)
+		if (read(fork_fd[0], buf, sizeof buf) < 0 && errno == ECANCELED)
+			stop_clear();
+	return 0;
+}
+
+static void *fork_writer(void *p)
+{
+	(void)p;
+	while (!fork_done)
+		if (write(fork_fd[1], "0123456789", 10) < 0)
+			break;
+	return 0;
+}
+
+static void *nothing(void *p)
+{
+	return p;
+}
+
+static void *fork_spawner(void *p)
+{
+	(void)p;
+	while (!fork_done) {
+		pthread_t th;
+		if (pthread_create(&th, 0, nothing, 0) == 0)
+			pthread_join(th, 0);
+	}
+	return 0;
+}
+
+static int scen_fork(void)
+{
+	pthread_t th[4];
+	volatile pid_t rtid;
+	int hung = 0, bad = 0, n = 200;
+	if (pipe(fork_fd))
+		die("pipe");
+	pthread_create(&th[0], 0, fork_reader, 0);
+	pthread_create(&th[1], 0, fork_writer, 0);
+	pthread_create(&th[2], 0, fork_spawner, 0);
+	pthread_create(&th[3], 0, fork_spawner, 0);
+	msleep(20);
+	rtid = getpid() + 1; /* some other thread's tid, for the ESRCH check */
+	for (int i = 0; i < n; i++) {
+		pid_t pid;
+		int st;
+		double t0;
+		if (i % 10 == 0) {
+			/* keep stoppers busy on the registry too */
+			struct res dummy;
+			(void)dummy;
+		}
+		pid = fork();
+		if (pid == 0) {
+			char c;
+			pthread_t t;
+			int fd[2];
+			if (pipe(fd) || write(fd[1], "ab", 2) != 2 || read(fd[0], &c, 1) != 1)
+				_exit(10);
+			if (pthread_create(&t, 0, nothing, 0) || pthread_join(t, 0))
+				_exit(11);
+			if (stop_pending())
+				_exit(12);
+			if (stop_tid(getpid(), 0) || read(fd[0], &c, 1) != -1 || errno != ECANCELED)
+				_exit(13);
+			for (pid_t x = rtid; x < rtid + 8; x++)
+				if (x != getpid() && stop_tid(x, 0) == 0)
+					_exit(14);
+			_exit(0);
+		}
+		if (pid < 0)
+			die("fork");
+		t0 = now();
+		while (waitpid(pid, &st, WNOHANG) == 0) {
+			if (now() - t0 > 10) {
+				kill(pid, SIGKILL);
+				waitpid(pid, &st, 0);
+				hung++;
+				break;
+			}
+			sched_yield();
+		}
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			bad++, printf("FAIL: child %d: status %#x\n", i, st);
+	}
+	fork_done = 1;
+	close(fork_fd[1]);
+	for (int i = 0; i < 4; i++)
+		join(th[i]);
+	check(hung == 0, "fork: %d children forked under load, none hung", n);
+	check(bad == 0, "fork: each child made interposed calls, made a thread, had only itself registered");
+	return 0;
+}
+
 static int scen_api(void)
 {
 	errno = 0;
@@ -916,6 +1347,21 @@ int main(int argc, char **argv)
 		scen_pcancel();
 	else if (!strcmp(s, "api"))
 		scen_api();
+	else if (!strcmp(s, "sigblockall"))
+		scen_sigblockall();
+	else if (!strcmp(s, "sighandlers"))
+		scen_sighandlers();
+	else if (!strcmp(s, "sigdefault"))
+		scen_sigdefault();
+	else if (!strcmp(s, "pcancel-self"))
+		scen_pcancel_self();
+	else if (!strcmp(s, "fork"))
+		scen_fork();
+	else if (!strcmp(s, "early")) {
+		int *r = (int *)dlsym(RTLD_DEFAULT, "early_result");
+		check(r && *r == 0, "a library constructor's interposed calls, before the shim's constructor: %d", r ? *r : -99);
+		scen_block("read");
+	}
 	else {
 		fprintf(stderr, "usage: tsprobe block|nostop|prestop|force CALL | race N | gil | isolation | condshare | pcancel | api\n");
 		return 2;

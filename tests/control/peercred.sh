@@ -1,0 +1,41 @@
+# Only the same uid (or root) is served.  The socket directory (0700) already keeps
+# others out; here it is opened up (0711, socket 0666) so that SO_PEERCRED is what refuses.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" = 0 ] || { echo "skip: needs root to act as another user"; exit 77; }
+command -v setpriv >/dev/null || { echo "skip: no setpriv"; exit 77; }
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+as_nobody test -x "$T" || { echo "skip: nobody cannot execute $T"; exit 77; }
+"$T" run -- sleep 1000 >"$WORK/sleep.out" 2>"$WORK/sleep.err" &
+P=$!; PIDS+=($P)
+wait_socket $P
+SOCK=$THREADSTOP_DIR/$P.sock
+[ "$(stat -c %a "$THREADSTOP_DIR")" = 700 ] || fail "socket directory mode $(stat -c %a "$THREADSTOP_DIR")"
+[ "$(stat -c %a "$SOCK")" = 600 ] || fail "socket mode $(stat -c %a "$SOCK")"
+
+# Default permissions: another user cannot even see the socket.
+as_nobody "$T" list $P >"$WORK/n1.out" 2>&1; rc=$?
+[ $rc = 3 ] || fail "nobody reached the process through a 0700 directory (exit $rc)"
+
+# Opened up: the connection is made, and refused by the peer check, with no effect.
+chmod 0711 "$WORK" "$THREADSTOP_DIR"; chmod 0666 "$SOCK"
+as_nobody "$T" list $P >"$WORK/n2.out" 2>&1; rc=$?
+[ $rc = 3 ] || fail "nobody was served (exit $rc)"
+grep -q "refused the connection" "$WORK/n2.out" || fail "refusal not explained"
+as_nobody "$T" stop $P all >"$WORK/n3.out" 2>&1; rc=$?
+[ $rc = 3 ] || fail "nobody's stop was not refused (exit $rc)"
+as_nobody $PY -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
+try:
+    s.sendall(b"stop all\n")
+    r = s.recv(100)
+except (ConnectionResetError, BrokenPipeError):
+    r = b""
+assert r == b"", "a refused peer got an answer: %r" % r
+' "$SOCK" || fail "raw refused client"
+list_has $P "^ *$P +sleep +blocked " || fail "a refused client had an effect"
+gone $P && fail "the target died"
+# root is served.
+"$T" stop $P all >"$WORK/root.out" 2>&1 || fail "root was not served"
+wait_exit $P
+echo "ok 1 - other uid refused; root served"
