@@ -44,6 +44,10 @@ static const char usage_text[] =
 	"      One line per thread of PID: TID NAME STATE CALL ARG SINCE.\n"
 	"      STATE: running | blocked (in an interposed call) | stop-pending (stopped,\n"
 	"      still in its call) | stopped (its next blocking call fails).\n"
+	"      CALL: the interposed call (read, accept4, pthread_cond_wait, ...), or\n"
+	"      libc:NAME for a system call glibc makes itself (stdio's libc:read under\n"
+	"      fgets): a stop ends that one too.  ARG: fd=N, timeout=MS|none, deadline,\n"
+	"      or tid=N for a join.\n"
 	"      SINCE: how long the thread has been in CALL, counted from the first time\n"
 	"      threadstop looked at it in that call (a 'list' or 'stop').\n"
 	"  stop PID SELECTOR... [--force] [--wait[=SECONDS]]\n"
@@ -55,7 +59,9 @@ static const char usage_text[] =
 	"        call:GLOB    the threads blocked in a matching call, e.g. 'call:accept*'\n"
 	"        all          every thread of the program (never threadstop's own)\n"
 	"      The blocked call returns -1/ECANCELED, and so does every later blocking\n"
-	"      call of that thread.  --force: the thread exits (pthread_exit) instead.\n"
+	"      call of that thread; condition and semaphore waits fail only if the\n"
+	"      thread is in one that is not timed.  --force: the thread exits\n"
+	"      (pthread_exit, cleanup handlers run) at its blocking call instead.\n"
 	"      --wait: wait up to SECONDS (default 10) until each stopped thread has left\n"
 	"      its blocking call or exited, and say what happened to each.\n"
 	"  ps [--json]\n"
@@ -68,8 +74,10 @@ static const char usage_text[] =
 	"2 usage error; 3 the process cannot be reached; 127 'run' could not execute CMD.\n"
 	"\n"
 	"environment: THREADSTOP_DIR (socket directory; default $XDG_RUNTIME_DIR/threadstop,\n"
-	"else /tmp/threadstop-UID), THREADSTOP_LIB (the library for 'run').\n"
-	"See doc/cli.md and doc/protocol.md.\n";
+	"else /tmp/threadstop-UID), THREADSTOP_LIB (the library for 'run').  Read by the\n"
+	"shim in the program: THREADSTOP_DIR, THREADSTOP_SIGNAL (what --signal sets),\n"
+	"THREADSTOP_DEBUG=1 (say on stderr when it loads and what it stops).\n"
+	"See README.md, doc/cli.md, doc/protocol.md and doc/calls.md.\n";
 
 static void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 static void die(int code, const char *fmt, ...)

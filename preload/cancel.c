@@ -210,16 +210,60 @@ void ts_kick_more(pid_t tid, unsigned bits)
 	} while (more && total < 200000000);
 }
 
+static int cmp_tid_idx(const void *a, const void *b, void *tids)
+{
+	pid_t x = ((const pid_t *)tids)[*(const int *)a], y = ((const pid_t *)tids)[*(const int *)b];
+	return (x > y) - (x < y);
+}
+
+/* Find the registry entries of tids[0..n) in one walk of the registry (registry locked):
+ * each entry lives in its own thread's TLS, so every entry visited costs a cache and TLB
+ * miss, and a walk per tid made stopping 1,000 threads take 50 ms.  With the tids sorted
+ * (through an index), a walk matches each entry by binary search.  Returns -1 when out
+ * of memory (the caller then looks each tid up on its own). */
+static int find_tids(const pid_t *tids, int n, struct ts_thread **tp)
+{
+	int stack[64], *idx = n <= 64 ? stack : malloc((size_t)n * sizeof *idx);
+	struct ts_thread *t;
+	int i;
+	if (!idx)
+		return -1;
+	for (i = 0; i < n; i++) {
+		idx[i] = i;
+		tp[i] = 0;
+	}
+	qsort_r(idx, (size_t)n, sizeof *idx, cmp_tid_idx, (void *)tids);
+	for (t = ts_registry_first(); t; t = t->next) {
+		int lo = 0, hi = n;
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+			if (tids[idx[mid]] < t->tid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < n && tids[idx[lo]] == t->tid; lo++)
+			tp[idx[lo]] = t;
+	}
+	if (idx != stack)
+		free(idx);
+	return 0;
+}
+
 /* Stop the registered threads whose tids are listed: mark them all, one barrier, then
  * wake each.  ok[i] says whether tids[i] was found.  Returns how many were. */
 int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 {
 	unsigned bits = TS_STOP | (flags & THREAD_STOP_FORCE ? TS_FORCE : 0);
-	struct ts_thread *t;
-	int i, found = 0, conds = 0;
+	struct ts_thread *one, **tp = n <= 1 ? &one : malloc((size_t)n * sizeof *tp);
+	int i, found = 0, conds = 0, each = !tp;
 	ts_registry_lock();
+	if (n == 1)
+		one = ts_find_tid(tids[0]);
+	else if (tp && find_tids(tids, n, tp))
+		each = 1;
 	for (i = 0; i < n; i++) {
-		t = ts_find_tid(tids[i]);
+		struct ts_thread *t = each ? ts_find_tid(tids[i]) : tp[i];
 		ok[i] = t != 0;
 		ts_debug("threadstop: %s tid %d: %s\n", flags & THREAD_STOP_FORCE ? "force-stop" : "stop", (int)tids[i],
 			 !t ? "no such thread" : t->call ? ts_call_name[t->call] : "not in a blocking call");
@@ -230,10 +274,12 @@ int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 	}
 	ts_barrier();
 	for (i = 0; i < n; i++) {
-		if (ok[i] && ts_kick(ts_find_tid(tids[i]), bits))
+		if (ok[i] && ts_kick(each ? ts_find_tid(tids[i]) : tp[i], bits))
 			ok[i] = 2, conds++;
 	}
 	ts_registry_unlock();
+	if (tp && tp != &one)
+		free(tp);
 	for (i = 0; conds && i < n; i++)
 		if (ok[i] == 2) {
 			ts_kick_more(tids[i], bits);

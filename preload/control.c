@@ -7,6 +7,7 @@
  * connected, every client is non-blocking, bounded in input and output and timed out,
  * and only the same uid or root is served (SO_PEERCRED). */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,7 @@ static struct {
 	struct snap *snap;
 	int snapcap;
 	int inflight;           /* a request is being answered (see ts_control_fini) */
+	pid_t tid;              /* the listener's, for ts_control_poke() */
 } ctl = { .lock = PTHREAD_MUTEX_INITIALIZER, .lfd = -1 };
 
 static long sys_close(int fd) { return ts_sys(SYS_close, fd, 0, 0, 0, 0, 0); }
@@ -94,6 +96,14 @@ static int still_ours(int fd, dev_t dev, ino_t ino)
 /* Move our fd out of the program's way: programs expect open() to return the lowest
  * free number (a shell's `exec 3<`, test suites asserting fd 3), so ours live just
  * under the fd limit.  Keeps the fd where it is if that fails. */
+int ts_ctl_fd_floor = INT_MAX;
+
+static void note_fd(int fd)
+{
+	if (fd >= 0 && fd < ts_ctl_fd_floor)
+		__atomic_store_n(&ts_ctl_fd_floor, fd, __ATOMIC_RELAXED);
+}
+
 static int move_high(int fd)
 {
 	struct { uint64_t cur, max; } rl;
@@ -101,12 +111,17 @@ static int move_high(int fd)
 	if (ts_sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0, 0) < 0)
 		return fd;
 	base = (long)(rl.cur < 65536 ? rl.cur : 65536) - 2 * MAX_CLIENTS - 16;
-	if (base <= fd)
+	if (base <= fd) {
+		note_fd(fd);
 		return fd;
+	}
 	nfd = ts_sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, base, 0, 0, 0);
-	if (nfd < 0)
+	if (nfd < 0) {
+		note_fd(fd);
 		return fd;
+	}
 	sys_close(fd);
+	note_fd((int)nfd);
 	return (int)nfd;
 }
 
@@ -263,9 +278,28 @@ static void flush(struct client *c, long now)
 
 /* The threads */
 
+/* A thread's name, from /proc. */
+static void snap_name(struct snap *s)
+{
+	char path[48];
+	long r = -1;
+	int fd;
+	snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)s->tid);
+	fd = (int)ts_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd >= 0) {
+		r = ts_sys(SYS_read, fd, (long)s->name, sizeof s->name - 1, 0, 0, 0);
+		sys_close(fd);
+	}
+	if (r > 0 && s->name[r - 1] == '\n')
+		r--;
+	s->namelen = r > 0 ? (int)r : 0;
+	s->name[s->namelen] = 0;
+}
+
 /* Copy what `list` and `stop` need of every registered thread, under the registry lock
- * for as short as possible; names are read afterwards, from /proc.  Returns the count. */
-static int snapshot(void)
+ * for as short as possible; names are read afterwards, from /proc, when `names` is set
+ * (else they are empty).  Returns the count. */
+static int snapshot(int names)
 {
 	struct ts_thread *t;
 	int64_t now = now_real_ns();
@@ -308,27 +342,20 @@ static int snapshot(void)
 	ts_registry_unlock();
 	for (i = 0; i < n; i++) {
 		struct snap *s = &ctl.snap[i];
-		char path[48];
-		long r = -1;
-		int fd;
 		s->foreign = 0;
 		if (!s->call) {
+			/* outside our wrappers: asleep in a system call of glibc's own? (only
+			 * threads not in a wrapper cost a /proc read here) */
 			long args[2] = { 0, 0 }, nr = ts_blocked_syscall(s->tid, args);
 			if (nr >= 0 && ts_foreign_stoppable(nr, args[1])) {
 				s->foreign = ts_foreign_name(nr);
 				s->arg = args[0];
 			}
 		}
-		snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)s->tid);
-		fd = (int)ts_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-		if (fd >= 0) {
-			r = ts_sys(SYS_read, fd, (long)s->name, sizeof s->name - 1, 0, 0, 0);
-			sys_close(fd);
-		}
-		if (r > 0 && s->name[r - 1] == '\n')
-			r--;
-		s->namelen = r > 0 ? (int)r : 0;
-		s->name[s->namelen] = 0;
+		s->namelen = 0;
+		s->name[0] = 0;
+		if (names)
+			snap_name(s);
 	}
 	return n;
 }
@@ -362,7 +389,7 @@ static void thread_line(struct client *c, const char *type, const struct snap *s
 static void do_list(struct client *c)
 {
 	char line[64];
-	int i, n = snapshot();
+	int i, n = snapshot(1);
 	if (n < 0) {
 		reply_err(c, TSP_E_NOMEM, "out of memory");
 		return;
@@ -380,8 +407,13 @@ static void do_stop(struct client *c, const struct tsp_req *req)
 	int *idx = 0;
 	int i, k, n, m = 0, found;
 	char line[TSP_REPLY_MAX];
+	/* Reading 1,000 names from /proc takes milliseconds: before the stop only when a
+	 * selector needs them, or when forced threads may exit before we could read them. */
+	int names_first = req->force;
 
-	n = snapshot();
+	for (k = 0; k < req->nsel; k++)
+		names_first |= req->sel[k].kind == TSP_SEL_NAME;
+	n = snapshot(names_first);
 	if (n >= 0) {
 		tids = malloc((size_t)(n ? n : 1) * (sizeof *tids + sizeof *idx + 1));
 		idx = tids ? (int *)(tids + (n ? n : 1)) : 0;
@@ -404,8 +436,11 @@ static void do_stop(struct client *c, const struct tsp_req *req)
 	}
 	found = m ? ts_stop_tids(tids, m, req->force ? THREAD_STOP_FORCE : 0, ok) : 0;
 	for (i = 0; i < m; i++)
-		if (ok[i])
+		if (ok[i]) {
+			if (!names_first)
+				snap_name(&ctl.snap[idx[i]]);
 			thread_line(c, "stopped", &ctl.snap[idx[i]]);
+		}
 	free(tids);
 	for (k = 0; k < req->nsel; k++) {
 		char esc[TSP_PAT_MAX * 4 + 1];
@@ -558,6 +593,12 @@ static void *listener(void *arg)
 	(void)arg;
 	ts_tls.stop = TS_DEAD;
 	ts_sys(SYS_prctl, PR_SET_NAME, (long)"threadstop", 0, 0, 0, 0);
+	{
+		/* The cancel signal, sent by ts_control_poke(), interrupts our poll. */
+		uint64_t one = 1ull << (ts_signal - 1);
+		ts_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&one, 0, sizeof one, 0, 0);
+	}
+	__atomic_store_n(&ctl.tid, (pid_t)ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0), __ATOMIC_RELEASE);
 	for (;;) {
 		long now = now_ms(), timeout = -1;
 		int i, n = 0, r;
@@ -585,10 +626,20 @@ static void *listener(void *arg)
 				timeout = left;
 		}
 		r = (int)ts_sys(SYS_poll, (long)pfd, n, timeout, 0, 0, 0);
-		if (r == -EINTR)
-			continue;
+		if (r < 0)
+			r = 0; /* EINTR: poked; look at our fds */
 		now = now_ms();
 		pthread_mutex_lock(&ctl.lock);
+		for (i = 0; i < MAX_CLIENTS; i++) {
+			struct client *c = &ctl.cl[i];
+			if (c->fd >= 0 && !still_ours(c->fd, c->dev, c->ino)) {
+				/* closed, or its number reused by the program: forget, never close */
+				for (int k = 0; k < n; k++)
+					if (map[k] == i)
+						pfd[k].revents = 0;
+				drop(c);
+			}
+		}
 		if (ctl.lfd >= 0 && !still_ours(ctl.lfd, ctl.ldev, ctl.lino)) {
 			/* The program closed our socket (and maybe reused the number): forget
 			 * it without closing, and make a new one. */
@@ -674,6 +725,7 @@ static void atfork_parent(void) { pthread_mutex_unlock(&ctl.lock); }
 static void atfork_child(void)
 {
 	int i;
+	ctl.tid = 0;
 	pthread_mutex_init(&ctl.lock, 0);
 	if (ctl.lfd >= 0)
 		sys_close(ctl.lfd);
@@ -710,6 +762,16 @@ void ts_control_init(void)
 	pthread_mutex_lock(&ctl.lock);
 	start_listener();
 	pthread_mutex_unlock(&ctl.lock);
+}
+
+/* The program closed or replaced a descriptor in our range (close, close_range,
+ * closefrom, dup2, dup3): wake the listener, which checks each of its descriptors and
+ * makes a new socket if it lost its own.  Keeps errno. */
+void ts_control_poke(void)
+{
+	pid_t tid = __atomic_load_n(&ctl.tid, __ATOMIC_ACQUIRE);
+	if (tid > 0)
+		ts_send_tid(tid);
 }
 
 /* A stop often makes the program finish: let the reply to the request that caused it go

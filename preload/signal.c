@@ -44,6 +44,11 @@ static int pick_signal(void)
 
 void ts_send(const struct ts_thread *t)
 {
+	ts_send_tid(t->tid);
+}
+
+void ts_send_tid(pid_t tid)
+{
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
 	si.si_signo = ts_signal;
@@ -51,7 +56,7 @@ void ts_send(const struct ts_thread *t)
 	si.si_pid = (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	si.si_uid = (uid_t)ts_sys(SYS_getuid, 0, 0, 0, 0, 0, 0);
 	si.si_value.sival_int = cookie;
-	ts_sys(SYS_rt_tgsigqueueinfo, si.si_pid, t->tid, ts_signal, (long)&si, 0, 0);
+	ts_sys(SYS_rt_tgsigqueueinfo, si.si_pid, tid, ts_signal, (long)&si, 0, 0);
 }
 
 /* System calls a stop may end when the thread is blocked in one outside our wrappers:

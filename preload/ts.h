@@ -4,6 +4,7 @@
 #define TS_H
 
 #include <errno.h>
+#include <limits.h>
 #include <mqueue.h>
 #include <poll.h>
 #include <pthread.h>
@@ -109,6 +110,7 @@ void ts_join_init(void) TS_HIDDEN;
 extern int ts_signal TS_HIDDEN;
 void ts_signal_init(void) TS_HIDDEN;
 void ts_send(const struct ts_thread *t) TS_HIDDEN;
+void ts_send_tid(pid_t tid) TS_HIDDEN;
 int ts_foreign_stoppable(long nr, long arg2) TS_HIDDEN;
 const char *ts_foreign_name(long nr) TS_HIDDEN;
 long ts_blocked_syscall(pid_t tid, long args[2]) TS_HIDDEN;
@@ -136,6 +138,8 @@ void ts_exit_forced(struct ts_thread *t) __attribute__((noreturn)) TS_HIDDEN;
 
 /* control.c: the control socket and its listener thread */
 void ts_control_init(void) TS_HIDDEN;
+void ts_control_poke(void) TS_HIDDEN;
+extern int ts_ctl_fd_floor TS_HIDDEN; /* the lowest descriptor the control plane holds */
 
 /* What ts_slow() tells a wrapper to do. */
 enum { TS_GO = 0, TS_CANCEL = 1, TS_PASS = 2 };

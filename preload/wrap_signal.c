@@ -62,6 +62,12 @@ void ts_deliver_foreign(int sig, siginfo_t *si, void *ctx)
 {
 	struct sigaction act;
 	sigset_t m, old;
+	if (ts_tls.stop & TS_DEAD) {
+		/* our listener thread: the program's handler belongs on a thread of its own */
+		long pid = ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
+		ts_sys(SYS_tgkill, pid, pid, sig, 0, 0, 0);
+		return;
+	}
 	if (ts_tls.sig_blocked) {
 		ts_tls.sig_pending = 1;
 		return;

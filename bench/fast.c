@@ -1,0 +1,184 @@
+/* ts-bench-fast: the fast path of the interposed calls, timed in a tight loop.  Run once
+ * plain and once with LD_PRELOAD=libthreadstop.so; the driver (driver.c) compares the two.
+ *
+ *   ts-bench-fast MODE N REPS   prints the median over REPS runs of N calls, ns per call:
+ *                               wall time (CLOCK_MONOTONIC), then the CPU time of the
+ *                               process (CLOCK_PROCESS_CPUTIME_ID: all its threads; it
+ *                               leaves out the time spent waiting for a CPU that other
+ *                               programs hold)
+ *   MODE: read      read(2) of 1 byte from /dev/zero
+ *         recv      recv of 1 byte with MSG_PEEK on a socketpair holding 1 byte (so the
+ *                   data stays and the loop needs no refill)
+ *         poll      poll of an empty pipe with a zero timeout
+ *         pingpong  pthread_cond_signal/pthread_cond_wait between two threads (one round
+ *                   trip = two waits and two signals; ns per round trip)
+ *         read-st   read, in a single-threaded process (every other mode runs one extra
+ *                   idle thread, as any program that threadstop is used on does)
+ * The idle thread keeps glibc on its multi-threaded paths in both runs: under the shim
+ * the process has the control thread anyway. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static int fd_a, fd_b;
+
+static void run_read(long n)
+{
+	char c;
+	for (long i = 0; i < n; i++)
+		if (read(fd_a, &c, 1) != 1)
+			die("read");
+}
+
+static void run_recv(long n)
+{
+	char c;
+	for (long i = 0; i < n; i++)
+		if (recv(fd_a, &c, 1, MSG_PEEK) != 1)
+			die("recv");
+}
+
+static void run_poll(long n)
+{
+	struct pollfd p = { .fd = fd_a, .events = POLLIN };
+	for (long i = 0; i < n; i++)
+		if (poll(&p, 1, 0) != 0)
+			die("poll");
+}
+
+static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+static int turn, quit;
+
+static void *ponger(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&m);
+	for (;;) {
+		while (turn == 0 && !quit)
+			if (pthread_cond_wait(&c, &m))
+				die("pthread_cond_wait");
+		if (quit)
+			break;
+		turn = 0;
+		pthread_cond_signal(&c);
+	}
+	pthread_mutex_unlock(&m);
+	return 0;
+}
+
+static void run_pingpong(long n)
+{
+	pthread_mutex_lock(&m);
+	for (long i = 0; i < n; i++) {
+		turn = 1;
+		pthread_cond_signal(&c);
+		while (turn == 1)
+			if (pthread_cond_wait(&c, &m))
+				die("pthread_cond_wait");
+	}
+	pthread_mutex_unlock(&m);
+}
+
+static void *idle(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return 0;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+	void (*run)(long);
+	const char *mode;
+	long n, reps;
+	long long t[64], cpu[64];
+	pthread_t th;
+	int sv[2], single = 0;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s read|recv|poll|pingpong|read-st N REPS\n", argv[0]);
+		return 2;
+	}
+	mode = argv[1];
+	n = atol(argv[2]);
+	reps = atol(argv[3]);
+	if (n < 1 || reps < 1 || reps > 64)
+		return 2;
+	if (!strcmp(mode, "read") || !strcmp(mode, "read-st")) {
+		run = run_read;
+		single = mode[4] == '-';
+		if ((fd_a = open("/dev/zero", O_RDONLY)) < 0)
+			die("/dev/zero");
+	} else if (!strcmp(mode, "recv")) {
+		run = run_recv;
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+			die("socketpair");
+		fd_a = sv[0];
+		fd_b = sv[1];
+		if (write(fd_b, "x", 1) != 1)
+			die("write");
+	} else if (!strcmp(mode, "poll")) {
+		run = run_poll;
+		if (pipe(sv))
+			die("pipe");
+		fd_a = sv[0];
+	} else if (!strcmp(mode, "pingpong")) {
+		run = run_pingpong;
+		single = 1; /* the ponger is the second thread */
+		if (pthread_create(&th, 0, ponger, 0))
+			die("pthread_create");
+	} else {
+		fprintf(stderr, "%s: unknown mode %s\n", argv[0], mode);
+		return 2;
+	}
+	if (!single && pthread_create(&th, 0, idle, 0))
+		die("pthread_create");
+	run(n / 10 + 1); /* warm up */
+	for (long r = 0; r < reps; r++) {
+		long long t0 = clock_ns(CLOCK_MONOTONIC), c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+		run(n);
+		cpu[r] = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		t[r] = clock_ns(CLOCK_MONOTONIC) - t0;
+	}
+	qsort(t, (size_t)reps, sizeof t[0], cmp_ll);
+	qsort(cpu, (size_t)reps, sizeof cpu[0], cmp_ll);
+	printf("%.2f %.2f\n", (double)t[reps / 2] / (double)n, (double)cpu[reps / 2] / (double)n);
+	fflush(stdout);
+	if (run == run_pingpong) {
+		pthread_mutex_lock(&m);
+		quit = 1;
+		pthread_cond_signal(&c);
+		pthread_mutex_unlock(&m);
+		pthread_join(th, 0);
+	}
+	return 0;
+}

@@ -1,0 +1,34 @@
+# Daemons that close every descriptor (closefrom, close_range, a close loop) or dup2 over
+# them keep a working control socket: it is recreated, and their thread is stopped
+# through the CLI.
+. "$(dirname "$0")/lib.sh"
+for mode in closefrom close_range loop dup2; do
+	"$T" run -- "$DAEMON" $mode "$WORK/$mode.pid" || fail "$mode: the daemon did not start"
+	wait_for 20 test -s "$WORK/$mode.pid" || fail "$mode: no pid file"
+	P=$(cat "$WORK/$mode.pid"); PIDS+=($P)
+	# The first connection is served: the socket was recreated when the descriptors went,
+	# not when a client happened to knock on the orphaned one.
+	$PY - "$THREADSTOP_DIR/$P.sock" <<'PYEOF' || fail "$mode: the first connection got no greeting"
+import socket, sys, time
+deadline = time.time() + 10
+while True:
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    try:
+        s.connect(sys.argv[1])
+        break
+    except (FileNotFoundError, ConnectionRefusedError):
+        if time.time() > deadline:
+            sys.exit("no socket")
+        time.sleep(0.01)
+greeting = s.recv(100)
+sys.exit(0 if greeting.startswith(b"threadstop ") else "greeting: %r" % greeting)
+PYEOF
+	wait_list $P "worker +blocked +read +fd="
+	"$T" stop $P worker --wait=15 >"$WORK/$mode.out" 2>&1 || fail "$mode: stop exited $?"
+	grep -q "^stopped .* worker" "$WORK/$mode.out" || grep -q "exited before it answered" "$WORK/$mode.out" ||
+		fail "$mode: stop did not name the worker"
+	wait_for 20 gone $P || fail "$mode: the daemon did not end after its worker was stopped"
+	echo "# $mode: socket recreated, worker stopped"
+done
+echo "ok 1 - daemons that take every descriptor away stay reachable (closefrom, close_range, loop, dup2)"
