@@ -5,14 +5,22 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <mqueue.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/sem.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define TS_HIDDEN __attribute__((visibility("hidden")))
 #define TS_EXPORT __attribute__((visibility("default")))
@@ -31,10 +39,12 @@
 
 /* How a call is shown by `list`, and how a stopper reaches a thread inside it:
  *   FD, TIME, JOIN  one cancellable syscall: one signal (arg: fd, timeout ms, joined tid)
+ *   PID, NONE       the same (arg: the pid a wait* call waits for, -1 any child, 0 or
+ *                   < -1 a process group; NONE: nothing to show, -1)
  *   COND            a condition wait: broadcasts (wrap_sync.c)
  *   WAIT            a glibc wait on a futex (semaphores): signals until it leaves
  *   API             not a blocking call */
-enum ts_kind { TS_K_FD, TS_K_TIME, TS_K_JOIN, TS_K_COND, TS_K_WAIT, TS_K_API };
+enum ts_kind { TS_K_FD, TS_K_TIME, TS_K_JOIN, TS_K_COND, TS_K_WAIT, TS_K_API, TS_K_PID, TS_K_NONE };
 
 enum ts_call_id {
 	TS_C_none,
@@ -164,6 +174,38 @@ static inline long ts_block(int id, long arg, long nr, long a, long b, long c, l
 	return r;
 }
 
+/* Output and opens (write, send, open, msgsnd...): a stop already pending when the call
+ * begins does not fail it, so that a stopped thread can still report its error, flush its
+ * output or open a file on its way out (CPython prints the traceback of the stopped call
+ * to stderr).  A stop that arrives while the call is in progress, blocked, ends it with
+ * ECANCELED as it ends any call; a forced stop exits as everywhere. */
+static inline long ts_block_late(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
+{
+	static const int go = 0;
+	struct ts_thread *t = &ts_tls;
+	long r;
+	int saved;
+	long saved_arg;
+
+	if (likely(!t->stop))
+		return ts_block(id, arg, nr, a, b, c, d, e, f);
+	switch (ts_slow(t)) {
+	case TS_PASS: return ts_sys(nr, a, b, c, d, e, f);
+	case TS_GO: return ts_block(id, arg, nr, a, b, c, d, e, f);
+	}
+	/* The token is set: check a zero one instead, so the call goes in; the handler still
+	 * moves a new stop's signal inside the window to the cancel exit. */
+	saved = t->call;
+	saved_arg = t->arg;
+	t->arg = arg;
+	t->seq++;
+	t->call = id;
+	r = ts_syscall_cp(&go, nr, a, b, c, d, e, f);
+	t->call = saved;
+	t->arg = saved_arg;
+	return r == -EINTR ? -ECANCELED : r;
+}
+
 /* The shim's signal must stay deliverable: a mask the program hands to a call for its
  * duration (ppoll, pselect, epoll_pwait, sigsuspend...) never blocks it. */
 static inline const sigset_t *ts_unblock_ours(const sigset_t *set, sigset_t *copy)
@@ -196,6 +238,24 @@ static inline long ts_ret(long r)
 #define clock_nanosleep ts_do_not_call_clock_nanosleep
 #define pthread_cond_wait ts_do_not_call_pthread_cond_wait
 #define pthread_cond_timedwait ts_do_not_call_pthread_cond_timedwait
+#define write(...) ts_do_not_call_write(__VA_ARGS__)
+#define send(...) ts_do_not_call_send(__VA_ARGS__)
+#define connect(...) ts_do_not_call_connect(__VA_ARGS__)
+#define select(...) ts_do_not_call_select(__VA_ARGS__)
+#define epoll_wait(...) ts_do_not_call_epoll_wait(__VA_ARGS__)
+#define sleep(...) ts_do_not_call_sleep(__VA_ARGS__)
+#define usleep(...) ts_do_not_call_usleep(__VA_ARGS__)
+#define pause(...) ts_do_not_call_pause(__VA_ARGS__)
+#define sigsuspend(...) ts_do_not_call_sigsuspend(__VA_ARGS__)
+#define sigwait(...) ts_do_not_call_sigwait(__VA_ARGS__)
+#define sigwaitinfo(...) ts_do_not_call_sigwaitinfo(__VA_ARGS__)
+#define sigtimedwait(...) ts_do_not_call_sigtimedwait(__VA_ARGS__)
+#define waitpid(...) ts_do_not_call_waitpid(__VA_ARGS__)
+#define wait(...) ts_do_not_call_wait(__VA_ARGS__)
+#define fcntl(...) ts_do_not_call_fcntl(__VA_ARGS__)
+#define flock(...) ts_do_not_call_flock(__VA_ARGS__)
+#define open(...) ts_do_not_call_open(__VA_ARGS__)
+#define openat(...) ts_do_not_call_openat(__VA_ARGS__)
 #endif
 
 #endif

@@ -1,5 +1,9 @@
-/* Interposed I/O calls: each is glibc's syscall made cancellable. */
+/* Interposed I/O calls on file descriptors (read, write and their vector and positioned
+ * forms; accept and recv*): each is glibc's syscall made cancellable. */
 #define _GNU_SOURCE
+/* Define the plain names (pread, open, fcntl...) as themselves: under meson's
+ * _FILE_OFFSET_BITS=64 the headers would rename them to their *64 twins. */
+#undef _FILE_OFFSET_BITS
 #define TS_NAMES_INTERPOSED
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -33,4 +37,136 @@ TS_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockad
 TS_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	return ts_ret(ts_block(TS_C_recvmsg, fd, SYS_recvmsg, fd, (long)msg, flags, 0, 0, 0));
+}
+
+TS_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
+{
+	return ts_ret(ts_block(TS_C_readv, fd, SYS_readv, fd, (long)iov, n, 0, 0, 0));
+}
+
+/* pread and pwrite are the same function under two names on LP64 (off_t is 64 bits);
+ * the p*v calls pass the offset as the kernel's low and high halves, as glibc does. */
+static ssize_t do_pread(int id, int fd, void *buf, size_t n, off64_t off)
+{
+	return ts_ret(ts_block(id, fd, SYS_pread64, fd, (long)buf, (long)n, off, 0, 0));
+}
+
+static ssize_t do_preadv(int id, int fd, const struct iovec *iov, int n, off64_t off)
+{
+	return ts_ret(ts_block(id, fd, SYS_preadv, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), 0));
+}
+
+/* glibc falls back to preadv (or readv for offset -1) where the kernel lacks preadv2. */
+static ssize_t do_preadv2(int id, int fd, const struct iovec *iov, int n, off64_t off, int flags)
+{
+	long r = ts_block(id, fd, SYS_preadv2, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), flags);
+	if (likely(r != -ENOSYS))
+		return ts_ret(r);
+	if (flags)
+		return ts_ret(-ENOTSUP);
+	return off == -1 ? ts_ret(ts_block(id, fd, SYS_readv, fd, (long)iov, n, 0, 0, 0)) : do_preadv(id, fd, iov, n, off);
+}
+
+TS_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	return do_pread(TS_C_pread, fd, buf, n, off);
+}
+
+TS_EXPORT ssize_t pread64(int fd, void *buf, size_t n, off64_t off)
+{
+	return do_pread(TS_C_pread64, fd, buf, n, off);
+}
+
+TS_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int n, off_t off)
+{
+	return do_preadv(TS_C_preadv, fd, iov, n, off);
+}
+
+TS_EXPORT ssize_t preadv64(int fd, const struct iovec *iov, int n, off64_t off)
+{
+	return do_preadv(TS_C_preadv64, fd, iov, n, off);
+}
+
+TS_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int n, off_t off, int flags)
+{
+	return do_preadv2(TS_C_preadv2, fd, iov, n, off, flags);
+}
+
+TS_EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int n, off64_t off, int flags)
+{
+	return do_preadv2(TS_C_preadv64v2, fd, iov, n, off, flags);
+}
+
+TS_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	return ts_ret(ts_block_late(TS_C_write, fd, SYS_write, fd, (long)buf, (long)n, 0, 0, 0));
+}
+
+TS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
+{
+	return ts_ret(ts_block_late(TS_C_writev, fd, SYS_writev, fd, (long)iov, n, 0, 0, 0));
+}
+
+static ssize_t do_pwrite(int id, int fd, const void *buf, size_t n, off64_t off)
+{
+	return ts_ret(ts_block_late(id, fd, SYS_pwrite64, fd, (long)buf, (long)n, off, 0, 0));
+}
+
+static ssize_t do_pwritev(int id, int fd, const struct iovec *iov, int n, off64_t off)
+{
+	return ts_ret(ts_block_late(id, fd, SYS_pwritev, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), 0));
+}
+
+static ssize_t do_pwritev2(int id, int fd, const struct iovec *iov, int n, off64_t off, int flags)
+{
+	long r = ts_block_late(id, fd, SYS_pwritev2, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), flags);
+	if (likely(r != -ENOSYS))
+		return ts_ret(r);
+	if (flags)
+		return ts_ret(-ENOTSUP);
+	return off == -1 ? ts_ret(ts_block_late(id, fd, SYS_writev, fd, (long)iov, n, 0, 0, 0)) : do_pwritev(id, fd, iov, n, off);
+}
+
+TS_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	return do_pwrite(TS_C_pwrite, fd, buf, n, off);
+}
+
+TS_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
+{
+	return do_pwrite(TS_C_pwrite64, fd, buf, n, off);
+}
+
+TS_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off)
+{
+	return do_pwritev(TS_C_pwritev, fd, iov, n, off);
+}
+
+TS_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int n, off64_t off)
+{
+	return do_pwritev(TS_C_pwritev64, fd, iov, n, off);
+}
+
+TS_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int n, off_t off, int flags)
+{
+	return do_pwritev2(TS_C_pwritev2, fd, iov, n, off, flags);
+}
+
+TS_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int n, off64_t off, int flags)
+{
+	return do_pwritev2(TS_C_pwritev64v2, fd, iov, n, off, flags);
+}
+
+/* glibc's exported internal names. */
+ssize_t __read(int fd, void *buf, size_t n);
+ssize_t __write(int fd, const void *buf, size_t n);
+
+TS_EXPORT ssize_t __read(int fd, void *buf, size_t n)
+{
+	return ts_ret(ts_block(TS_C___read, fd, SYS_read, fd, (long)buf, (long)n, 0, 0, 0));
+}
+
+TS_EXPORT ssize_t __write(int fd, const void *buf, size_t n)
+{
+	return ts_ret(ts_block_late(TS_C___write, fd, SYS_write, fd, (long)buf, (long)n, 0, 0, 0));
 }

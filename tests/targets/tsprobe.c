@@ -923,13 +923,17 @@ static int scen_condshare(void)
 {
 	struct queue q = { .m = PTHREAD_MUTEX_INITIALIZER, .c = PTHREAD_COND_INITIALIZER };
 	pthread_t th[4];
-	for (int i = 0; i < 4; i++)
-		pthread_create(&th[i], 0, consumer, &q);
+	/* The victim alone first: asleep, it can only be in its condition wait (with its
+	 * peers already running it could be asleep on their mutex, and miss the stop). */
+	pthread_create(&th[0], 0, consumer, &q);
 	while (!q.victim)
 		msleep(1);
 	wait_sleeping(q.victim);
+	for (int i = 1; i < 4; i++)
+		pthread_create(&th[i], 0, consumer, &q);
 	check(stop_tid(q.victim, 0) == 0, "condshare: stop one waiter");
-	while (!__atomic_load_n(&q.victim_ret, __ATOMIC_ACQUIRE) && thread_state(q.victim) == 'S')
+	/* Woken, it runs ('R') for a moment before it records the result: wait for that. */
+	for (double t0 = now(); !__atomic_load_n(&q.victim_ret, __ATOMIC_ACQUIRE) && now() - t0 < 10;)
 		msleep(1);
 	check(q.victim_ret == ECANCELED, "condshare: its wait returned %s", strerrorname_np(q.victim_ret));
 	for (int i = 0; i < 20000; i++) {

@@ -1,0 +1,140 @@
+/* The coverage test: every blocking entry of preload/calls.def is stopped while blocked
+ * in it, and behaves as glibc's without a stop.  The list of calls is compiled in from
+ * calls.def, so a call added to the table is tested (tests/targets/cover fails for an
+ * entry without a case).  Also: a -D_FORTIFY_SOURCE=2 binary stopped in the __*_chk
+ * functions.  This runner is never preloaded itself. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+enum kind { K_FD, K_TIME, K_JOIN, K_COND, K_WAIT, K_API, K_PID, K_NONE };
+static const struct { const char *name; enum kind kind; } table[] = {
+#define TS_CALL(name, ret, params, args, kind, ver) { #name, K_##kind },
+#include "calls.def"
+#undef TS_CALL
+};
+#define NTABLE (sizeof table / sizeof table[0])
+
+struct run {
+	int status;
+	char out[16384];
+};
+
+static void run(struct run *r, char *const argv[], int preload, char *extra_env)
+{
+	static char env_preload[4096];
+	char *envp[512];
+	int n = 0, fd[2], st;
+	size_t len = 0;
+	pid_t pid;
+	posix_spawn_file_actions_t fa;
+	const char *rt = getenv("THREADSTOP_TEST_PRELOAD_FIRST");
+	snprintf(env_preload, sizeof env_preload, "LD_PRELOAD=%s%s%s", rt ? rt : "", rt ? ":" : "", LIBTHREADSTOP);
+	for (char **e = environ; *e && n < 500; e++)
+		if (strncmp(*e, "LD_PRELOAD=", 11))
+			envp[n++] = *e;
+	if (preload)
+		envp[n++] = env_preload;
+	if (extra_env)
+		envp[n++] = extra_env;
+	envp[n] = 0;
+	cr_assert_eq(pipe(fd), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 2);
+	posix_spawn_file_actions_addclose(&fa, fd[0]);
+	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, 0, argv, envp), 0, "spawn %s", argv[0]);
+	close(fd[1]);
+	for (;;) {
+		ssize_t k = read(fd[0], r->out + len, sizeof r->out - 1 - len);
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+		if (len == sizeof r->out - 1)
+			len = 0;
+	}
+	r->out[len] = 0;
+	close(fd[0]);
+	waitpid(pid, &st, 0);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void expect_pass(const char *prog, const char *scenario, const char *name, int preload)
+{
+	struct run r;
+	char *argv[] = { (char *)prog, (char *)scenario, (char *)name, 0 };
+	run(&r, argv, preload, preload ? 0 : "COVER_WITHOUT_SHIM=1");
+	cr_log_info("%s %s:\n%s", scenario, name, r.out);
+	cr_assert_eq(r.status, 0, "%s %s %s exited %d:\n%s", prog, scenario, name, r.status, r.out);
+	cr_assert(strstr(r.out, "ok: "), "%s %s printed no finding:\n%s", scenario, name, r.out);
+	cr_assert_null(strstr(r.out, "FAIL"), "%s", r.out);
+}
+
+/* The blocking entries of the table, by index (Criterion re-executes its workers:
+ * parameters must not be pointers). */
+static int blocking[NTABLE];
+
+static struct criterion_test_params blocking_params(void)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < NTABLE; i++)
+		if (table[i].kind != K_API && table[i].kind != K_COND && table[i].kind != K_WAIT &&
+		    table[i].kind != K_JOIN) /* COND, WAIT, JOIN: tests/test_core.c */
+			blocking[n++] = (int)i;
+	return cr_make_param_array(int, blocking, n);
+}
+
+ParameterizedTestParameters(cover, stopped) { return blocking_params(); }
+ParameterizedTest(int *i, cover, stopped, .timeout = 60)
+{
+	cr_log_info("%s", table[*i].name);
+	expect_pass(COVER, "stop", table[*i].name, 1);
+}
+
+ParameterizedTestParameters(cover, unchanged) { return blocking_params(); }
+ParameterizedTest(int *i, cover, unchanged, .timeout = 60)
+{
+	cr_log_info("%s", table[*i].name);
+	expect_pass(COVER, "ready", table[*i].name, 1);
+}
+
+/* The expectations of cover.unchanged hold for glibc alone: they are its behaviour. */
+ParameterizedTestParameters(cover, glibc_agrees) { return blocking_params(); }
+ParameterizedTest(int *i, cover, glibc_agrees, .timeout = 60)
+{
+	cr_log_info("%s", table[*i].name);
+	expect_pass(COVER, "ready", table[*i].name, 0);
+}
+
+Test(cover, every_table_entry_has_a_case)
+{
+	struct run r;
+	char *argv[] = { COVER, "check", 0 };
+	run(&r, argv, 0, 0);
+	cr_log_info("%s", r.out);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+}
+
+/* The fortified binary: its read, pread, recv, recvfrom, poll, ppoll and open calls
+ * are the __*_chk / __open_2 functions (tests/meson.build checks its imports). */
+static const char *const fortified[] = {
+	"__read_chk", "__pread_chk", "__pread64_chk", "__recv_chk", "__recvfrom_chk",
+	"__poll_chk", "__ppoll_chk", "__open_2", "__open64_2", "__openat_2", "__openat64_2",
+};
+#define NFORT (sizeof fortified / sizeof fortified[0])
+static int fort_index[NFORT] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+_Static_assert(NFORT == 11, "update fort_index");
+
+ParameterizedTestParameters(fortified, stopped) { return cr_make_param_array(int, fort_index, NFORT); }
+ParameterizedTest(int *i, fortified, stopped, .timeout = 60) { expect_pass(FORTIFIED, "stop", fortified[*i], 1); }
+
+ParameterizedTestParameters(fortified, unchanged) { return cr_make_param_array(int, fort_index, NFORT); }
+ParameterizedTest(int *i, fortified, unchanged, .timeout = 60) { expect_pass(FORTIFIED, "ready", fortified[*i], 1); }
