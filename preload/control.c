@@ -360,6 +360,17 @@ static int snapshot(int names)
 	return n;
 }
 
+static enum tsp_arg_kind arg_kind(int kind)
+{
+	switch (kind) {
+	case TS_K_FD: return TSP_ARG_FD;
+	case TS_K_JOIN: return TSP_ARG_TID;
+	case TS_K_PID: return TSP_ARG_PID;
+	case TS_K_TIME: case TS_K_COND: case TS_K_WAIT: return TSP_ARG_TIMEOUT;
+	}
+	return TSP_ARG_NONE;
+}
+
 static void describe(const struct snap *s, struct tsp_thread *t)
 {
 	int kind = s->call ? ts_call_kind[s->call] : s->foreign ? TS_K_FD : TS_K_API;
@@ -370,9 +381,7 @@ static void describe(const struct snap *s, struct tsp_thread *t)
 	t->tid = s->tid;
 	snprintf(t->state, sizeof t->state, "%s", st);
 	snprintf(t->call, sizeof t->call, "%s", s->call ? ts_call_name[s->call] : s->foreign ? s->foreign : "-");
-	tsp_fmt_arg(t->arg, sizeof t->arg,
-		    kind == TS_K_FD ? TSP_ARG_FD : kind == TS_K_JOIN ? TSP_ARG_TID : kind == TS_K_API ? TSP_ARG_NONE : TSP_ARG_TIMEOUT,
-		    s->arg);
+	tsp_fmt_arg(t->arg, sizeof t->arg, arg_kind(kind), s->arg);
 	t->seq = s->seq;
 	t->since_ns = s->since;
 }

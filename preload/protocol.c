@@ -312,6 +312,12 @@ void tsp_fmt_arg(char *out, size_t outsz, enum tsp_arg_kind kind, long arg)
 		snprintf(out, outsz, "fd=%ld", arg);
 	else if (kind == TSP_ARG_TID)
 		snprintf(out, outsz, "tid=%ld", arg);
+	else if (kind == TSP_ARG_PID && arg == -1)
+		snprintf(out, outsz, "pid=any");
+	else if (kind == TSP_ARG_PID && arg <= 0)
+		snprintf(out, outsz, "pgid=%ld", arg == 0 ? 0 : -arg);
+	else if (kind == TSP_ARG_PID)
+		snprintf(out, outsz, "pid=%ld", arg);
 	else if (kind == TSP_ARG_TIMEOUT && arg == -1)
 		snprintf(out, outsz, "timeout=none");
 	else if (kind == TSP_ARG_TIMEOUT && arg == -2)

@@ -99,7 +99,7 @@ int tsp_fmt_thread(char *out, size_t outsz, const char *type, const struct tsp_t
 int tsp_fmt_err(char *out, size_t outsz, const char *code, const char *msg);
 /* The call argument of a `thread` line: fd=N, timeout=MS (timeout=none for -1, deadline
  * for -2), or "-". */
-enum tsp_arg_kind { TSP_ARG_NONE, TSP_ARG_FD, TSP_ARG_TIMEOUT, TSP_ARG_TID };
+enum tsp_arg_kind { TSP_ARG_NONE, TSP_ARG_FD, TSP_ARG_TIMEOUT, TSP_ARG_TID, TSP_ARG_PID };
 void tsp_fmt_arg(char *out, size_t outsz, enum tsp_arg_kind kind, long arg);
 
 #endif

@@ -6,7 +6,14 @@
 #define TS_NAMES_INTERPOSED
 #include "ts.h"
 
-static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime)
+static int real_timed(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
+{
+	if (id == TS_C_pthread_cond_clockwait)
+		return REAL(pthread_cond_clockwait)(c, m, clock, abstime);
+	return REAL(pthread_cond_timedwait)(c, m, abstime);
+}
+
+static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
 {
 	struct ts_thread *t = &ts_tls;
 	int immune = abstime != 0, saved, s, r;
@@ -31,7 +38,7 @@ static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, const struct
 	if (unlikely(s & (TS_FORCE | (immune ? 0 : TS_STOP))))
 		r = ECANCELED;
 	else if (abstime)
-		r = REAL(pthread_cond_timedwait)(c, m, abstime);
+		r = real_timed(id, c, m, clock, abstime);
 	else
 		r = REAL(pthread_cond_wait)(c, m);
 	ts_cond_leave(t);
@@ -43,17 +50,22 @@ static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, const struct
 		r = ECANCELED;
 	return r;
 pass:
-	return abstime ? REAL(pthread_cond_timedwait)(c, m, abstime) : REAL(pthread_cond_wait)(c, m);
+	return abstime ? real_timed(id, c, m, clock, abstime) : REAL(pthread_cond_wait)(c, m);
 }
 
 TS_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-	return cond_wait(TS_C_pthread_cond_wait, c, m, 0);
+	return cond_wait(TS_C_pthread_cond_wait, c, m, CLOCK_REALTIME, 0);
 }
 
 TS_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime)
 {
-	return cond_wait(TS_C_pthread_cond_timedwait, c, m, abstime);
+	return cond_wait(TS_C_pthread_cond_timedwait, c, m, CLOCK_REALTIME, abstime);
+}
+
+TS_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
+{
+	return cond_wait(TS_C_pthread_cond_clockwait, c, m, clock, abstime);
 }
 
 /* Semaphore waits: glibc's own code around a futex wait.  The stopper signals the thread

@@ -285,6 +285,16 @@ Test(reply, args)
 	cr_assert_str_eq(a, "timeout=1500");
 	tsp_fmt_arg(a, sizeof a, TSP_ARG_NONE, 3);
 	cr_assert_str_eq(a, "-");
+	tsp_fmt_arg(a, sizeof a, TSP_ARG_TID, 4242);
+	cr_assert_str_eq(a, "tid=4242");
+	tsp_fmt_arg(a, sizeof a, TSP_ARG_PID, 77);
+	cr_assert_str_eq(a, "pid=77");
+	tsp_fmt_arg(a, sizeof a, TSP_ARG_PID, -1);
+	cr_assert_str_eq(a, "pid=any");
+	tsp_fmt_arg(a, sizeof a, TSP_ARG_PID, 0);
+	cr_assert_str_eq(a, "pgid=0");
+	tsp_fmt_arg(a, sizeof a, TSP_ARG_PID, -300);
+	cr_assert_str_eq(a, "pgid=300");
 }
 
 Test(reply, ok_err_help_unmatched)

@@ -204,7 +204,7 @@ static void res_free(struct res *r)
 
 static const char *const calls[] = {
 	"accept", "accept4", "read", "recv", "recvfrom", "recvmsg", "poll", "ppoll",
-	"nanosleep", "clock_nanosleep", "pthread_cond_wait", "pthread_cond_timedwait",
+	"nanosleep", "clock_nanosleep", "pthread_cond_wait", "pthread_cond_timedwait", "pthread_cond_clockwait",
 	"sem_wait", "sem_timedwait", "sem_clockwait", "pthread_join", "pthread_timedjoin_np",
 	"pthread_clockjoin_np", "fgets", 0,
 };
@@ -212,7 +212,8 @@ static const char *const calls[] = {
 /* Waits a plain stop does not fail (timed library waits). */
 static int immune_timed(const char *call)
 {
-	return !strcmp(call, "pthread_cond_timedwait") || !strcmp(call, "sem_timedwait") || !strcmp(call, "sem_clockwait");
+	return !strcmp(call, "pthread_cond_timedwait") || !strcmp(call, "pthread_cond_clockwait") ||
+	       !strcmp(call, "sem_timedwait") || !strcmp(call, "sem_clockwait");
 }
 
 static void deadline(struct timespec *dl, clockid_t clock, int ms)
@@ -260,17 +261,15 @@ static long do_call(const char *call, struct res *r, int ms_timeout)
 		struct timespec ts = { ms_timeout / 1000, (ms_timeout % 1000) * 1000000L };
 		int e = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, 0);
 		return -e;
-	} else if (!strcmp(call, "pthread_cond_wait") || !strcmp(call, "pthread_cond_timedwait")) {
-		int e = 0, timed = call[17] != 0;
+	} else if (!strncmp(call, "pthread_cond_", 13)) {
+		int e = 0, timed = call[17] != 0, clockwait = !strcmp(call, "pthread_cond_clockwait");
 		struct timespec dl;
-		clock_gettime(CLOCK_REALTIME, &dl);
-		dl.tv_sec += ms_timeout / 1000;
-		dl.tv_nsec += (ms_timeout % 1000) * 1000000L;
-		if (dl.tv_nsec >= 1000000000L)
-			dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+		deadline(&dl, clockwait ? CLOCK_MONOTONIC : CLOCK_REALTIME, ms_timeout);
 		pthread_mutex_lock(&r->m);
 		while (!r->pred && !e)
-			e = timed ? pthread_cond_timedwait(&r->c, &r->m, &dl) : pthread_cond_wait(&r->c, &r->m);
+			e = clockwait ? pthread_cond_clockwait(&r->c, &r->m, CLOCK_MONOTONIC, &dl)
+			    : timed   ? pthread_cond_timedwait(&r->c, &r->m, &dl)
+				      : pthread_cond_wait(&r->c, &r->m);
 		r->pred = 0;
 		/* An errorcheck mutex: unlock fails with EPERM unless we hold it. */
 		if (pthread_mutex_unlock(&r->m))
