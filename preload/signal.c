@@ -25,6 +25,12 @@
 
 int ts_signal;
 static int cookie;
+static pid_t pid; /* ours, refreshed in a fork child: a stop of 1,000 threads sends 1,000 signals */
+
+static void refresh_pid(void)
+{
+	pid = (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
+}
 
 static int pick_signal(void)
 {
@@ -53,8 +59,8 @@ void ts_send_tid(pid_t tid)
 	memset(&si, 0, sizeof si);
 	si.si_signo = ts_signal;
 	si.si_code = SI_QUEUE;
-	si.si_pid = (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	si.si_uid = (uid_t)ts_sys(SYS_getuid, 0, 0, 0, 0, 0, 0);
+	si.si_pid = pid;
+	si.si_uid = 0; /* not looked at: the cookie and the pid are */
 	si.si_value.sival_int = cookie;
 	ts_sys(SYS_rt_tgsigqueueinfo, si.si_pid, tid, ts_signal, (long)&si, 0, 0);
 }
@@ -93,8 +99,7 @@ static int futex_wait_op(long op)
 
 static int is_ours(const siginfo_t *si)
 {
-	return si->si_code == SI_QUEUE && si->si_value.sival_int == cookie &&
-	       si->si_pid == (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	return si->si_code == SI_QUEUE && si->si_value.sival_int == cookie && si->si_pid == pid;
 }
 
 static void on_signal(int sig, siginfo_t *si, void *ctx)
@@ -137,9 +142,11 @@ void ts_signal_init(void)
 	struct sigaction sa;
 	unsigned char *rnd = (unsigned char *)getauxval(AT_RANDOM);
 	ts_signal = pick_signal();
+	refresh_pid();
+	pthread_atfork(0, 0, refresh_pid);
 	if (rnd)
 		memcpy(&cookie, rnd + 8, sizeof cookie);
-	cookie ^= (int)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0) | 1;
+	cookie ^= (int)pid | 1;
 	ts_virtual_signal_init();
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_signal;
