@@ -177,12 +177,11 @@ int ts_kick(struct ts_thread *t, unsigned bits)
  * system call.  So wake again, backing off (20 us doubling to 2 ms), until the thread has
  * left the call it was in, for at most about 200 ms; after that the stop stays pending
  * and shows at its next interposed call. */
-void ts_kick_more(pid_t tid, unsigned bits)
+void ts_kick_more(pid_t tid, unsigned bits, unsigned seq)
 {
 	long delay = 20000, total = 0;
 	struct ts_thread *t;
-	unsigned seq = 0;
-	int call = -1, more;
+	int more;
 	do {
 		struct timespec ts = { 0, delay };
 		ts_sys(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
@@ -192,14 +191,13 @@ void ts_kick_more(pid_t tid, unsigned bits)
 		ts_registry_lock();
 		t = ts_find_tid(tid);
 		more = 0;
-		if (t) {
+		/* Only while it is still in the call it was in at the first kick (the same
+		 * seq), and still stopped: a thread that cleared its stop and waits again must
+		 * not get broadcasts or signals meant for the old wait. */
+		if (t && __atomic_load_n(&t->seq, __ATOMIC_RELAXED) == seq &&
+		    (__atomic_load_n(&t->stop, __ATOMIC_RELAXED) & TS_STOPPED)) {
 			int c = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
-			unsigned sq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
-			if (call < 0)
-				call = c, seq = sq;
-			if (c != call || sq != seq)
-				more = 0; /* it left that call */
-			else if (c != TS_C_none && ts_call_kind[c] == TS_K_COND)
+			if (c != TS_C_none && ts_call_kind[c] == TS_K_COND)
 				more = cond_kick(t, bits);
 			else if (c != TS_C_none || foreign_blocked(t)) {
 				ts_send(t);
@@ -255,7 +253,8 @@ static int find_tids(const pid_t *tids, int n, struct ts_thread **tp)
 int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 {
 	unsigned bits = TS_STOP | (flags & THREAD_STOP_FORCE ? TS_FORCE : 0);
-	struct ts_thread *one, **tp = n <= 1 ? &one : malloc((size_t)n * sizeof *tp);
+	struct ts_thread *one, **tp = n <= 1 ? &one : malloc((size_t)n * (sizeof *tp + sizeof(unsigned)));
+	unsigned seq1 = 0, *seqs = n <= 1 ? &seq1 : tp ? (unsigned *)(tp + n) : 0;
 	int i, found = 0, conds = 0, each = !tp;
 	ts_registry_lock();
 	if (n == 1)
@@ -274,18 +273,22 @@ int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 	}
 	ts_barrier();
 	for (i = 0; i < n; i++) {
-		if (ok[i] && ts_kick(each ? ts_find_tid(tids[i]) : tp[i], bits))
+		struct ts_thread *t = ok[i] ? (each ? ts_find_tid(tids[i]) : tp[i]) : 0;
+		if (t && ts_kick(t, bits)) {
 			ok[i] = 2, conds++;
+			if (seqs)
+				seqs[i] = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+		}
 	}
 	ts_registry_unlock();
-	if (tp && tp != &one)
-		free(tp);
 	for (i = 0; conds && i < n; i++)
 		if (ok[i] == 2) {
-			ts_kick_more(tids[i], bits);
+			ts_kick_more(tids[i], bits, seqs ? seqs[i] : 0);
 			ok[i] = 1;
 			conds--;
 		}
+	if (tp && tp != &one)
+		free(tp); /* (seqs lives in the same block) */
 	return found;
 }
 

@@ -130,7 +130,7 @@ int ts_slow(struct ts_thread *t) TS_HIDDEN;
 int ts_mark(struct ts_thread *t, unsigned bits) TS_HIDDEN; /* registry locked */
 int ts_kick(struct ts_thread *t, unsigned bits) TS_HIDDEN; /* registry locked */
 void ts_barrier(void) TS_HIDDEN;
-void ts_kick_more(pid_t tid, unsigned bits) TS_HIDDEN;
+void ts_kick_more(pid_t tid, unsigned bits, unsigned seq) TS_HIDDEN;
 void ts_cond_leave(struct ts_thread *t) TS_HIDDEN;
 int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok) TS_HIDDEN;
 long ts_sys(long nr, long a, long b, long c, long d, long e, long f) TS_HIDDEN;

@@ -18,6 +18,7 @@
  *   tsprobe pcancel-self    pthread_cancel(pthread_self()), with cancellation disabled and enabled
  *   tsprobe fork            fork from a threaded program under load
  *   tsprobe spawn           vfork, posix_spawn, system, popen from a threaded program
+ *   tsprobe condclear       a waiter that clears its stop is not woken by the old stop's repeats
  *   tsprobe early           (with libtsearly.so preloaded after the shim) its constructor's calls worked
  */
 #define _GNU_SOURCE
@@ -1336,6 +1337,57 @@ static int scen_spawn(void)
 	return 0;
 }
 
+/* A waiter that is stopped, clears its stop and waits again must not be woken by what
+ * was meant for its old wait (repeated broadcasts of the stop protocol). */
+static pthread_mutex_t cc_m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cc_c = PTHREAD_COND_INITIALIZER;
+static volatile int cc_round, cc_done, cc_spurious, cc_cancelled;
+static volatile pid_t cc_tid;
+
+static void *condclear_main(void *p)
+{
+	(void)p;
+	cc_tid = gettid();
+	pthread_mutex_lock(&cc_m);
+	while (!cc_done) {
+		int e = pthread_cond_wait(&cc_c, &cc_m);
+		if (e == ECANCELED) {
+			cc_cancelled++;
+			stop_clear();
+			cc_round++;
+		} else if (e == 0 && !cc_done)
+			cc_spurious++;
+	}
+	pthread_mutex_unlock(&cc_m);
+	return 0;
+}
+
+static int scen_condclear(void)
+{
+	pthread_t th;
+	int rounds = 50;
+	pthread_create(&th, 0, condclear_main, 0);
+	while (!cc_tid)
+		msleep(1);
+	for (int i = 0; i < rounds; i++) {
+		wait_sleeping(cc_tid);
+		int before = cc_round;
+		stop_tid(cc_tid, 0);
+		while (cc_round == before)
+			msleep(1);
+	}
+	wait_sleeping(cc_tid);
+	msleep(300); /* long past the stop protocol's repeats */
+	pthread_mutex_lock(&cc_m);
+	cc_done = 1;
+	pthread_cond_broadcast(&cc_c);
+	pthread_mutex_unlock(&cc_m);
+	join(th);
+	check(cc_cancelled == rounds, "condclear: %d stops, %d waits cancelled", rounds, cc_cancelled);
+	check(cc_spurious == 0, "condclear: the waits begun after clearing were not woken (%d spurious)", cc_spurious);
+	return 0;
+}
+
 static int scen_api(void)
 {
 	errno = 0;
@@ -1398,6 +1450,8 @@ int main(int argc, char **argv)
 		scen_fork();
 	else if (!strcmp(s, "spawn"))
 		scen_spawn();
+	else if (!strcmp(s, "condclear"))
+		scen_condclear();
 	else if (!strcmp(s, "early")) {
 		int *r = (int *)dlsym(RTLD_DEFAULT, "early_result");
 		check(r && *r == 0, "a library constructor's interposed calls, before the shim's constructor: %d", r ? *r : -99);
