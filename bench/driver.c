@@ -339,9 +339,9 @@ static void latency(void)
 	if (cond_spurious) {
 		note("cond_wait: %ld spurious wake-ups (return 0) over %ld stops", cond_spurious, cond_count);
 		MD("The `cond_wait` waiter saw %ld spurious wake-ups (returns of 0, which POSIX allows and "
-		   "a program's predicate loop absorbs) over %ld stops: `thread_stop_tid()` keeps "
-		   "broadcasting for about 20 us after a stop (`ts_cond_wait_kicks`), and when the "
-		   "waiter has already cleared its stop and waits again, that broadcast wakes the new wait.\n\n",
+		   "a program's predicate loop absorbs) over %ld stops.  The stop protocol should cause "
+		   "none (its repeated broadcasts follow the wait they were meant for: see "
+		   "`tsprobe condclear`); these came from elsewhere on the machine or are a regression.\n\n",
 		   cond_spurious, cond_count);
 	}
 }
