@@ -5,6 +5,7 @@
  * functions.  This runner is never preloaded itself. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include "common/spawn.h"
 #include <criterion/parameterized.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -12,8 +13,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 enum kind { K_FD, K_TIME, K_JOIN, K_COND, K_WAIT, K_API, K_PID, K_NONE };
 static const struct { const char *name; enum kind kind; } table[] = {
@@ -23,48 +22,10 @@ static const struct { const char *name; enum kind kind; } table[] = {
 };
 #define NTABLE (sizeof table / sizeof table[0])
 
-struct run {
-	int status;
-	char out[16384];
-};
-
 static void run(struct run *r, char *const argv[], int preload, char *extra_env)
 {
-	static char env_preload[4096];
-	char *envp[512];
-	int n = 0, fd[2], st;
-	size_t len = 0;
-	pid_t pid;
-	posix_spawn_file_actions_t fa;
-	const char *rt = getenv("THREADSTOP_TEST_PRELOAD_FIRST");
-	snprintf(env_preload, sizeof env_preload, "LD_PRELOAD=%s%s%s", rt ? rt : "", rt ? ":" : "", LIBTHREADSTOP);
-	for (char **e = environ; *e && n < 500; e++)
-		if (strncmp(*e, "LD_PRELOAD=", 11))
-			envp[n++] = *e;
-	if (preload)
-		envp[n++] = env_preload;
-	if (extra_env)
-		envp[n++] = extra_env;
-	envp[n] = 0;
-	cr_assert_eq(pipe(fd), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], 2);
-	posix_spawn_file_actions_addclose(&fa, fd[0]);
-	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, 0, argv, envp), 0, "spawn %s", argv[0]);
-	close(fd[1]);
-	for (;;) {
-		ssize_t k = read(fd[0], r->out + len, sizeof r->out - 1 - len);
-		if (k <= 0)
-			break;
-		len += (size_t)k;
-		if (len == sizeof r->out - 1)
-			len = 0;
-	}
-	r->out[len] = 0;
-	close(fd[0]);
-	waitpid(pid, &st, 0);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	char *extra[] = { extra_env, 0 };
+	run_env(r, argv, preload ? LIBTHREADSTOP : "", extra);
 }
 
 static void expect_pass(const char *prog, const char *scenario, const char *name, int preload)

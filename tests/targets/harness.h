@@ -14,76 +14,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "../common/probe.h"
 
-static int (*stop_tid)(pid_t, unsigned);
-static int (*stop_pending)(void);
-static void (*stop_clear)(void);
-static int failed;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s: ", ok ? "ok" : "FAIL");
-	vprintf(fmt, ap);
-	printf("\n");
-	fflush(stdout);
-	va_end(ap);
-	if (!ok)
-		failed = 1;
-}
-
-static void die(const char *what)
-{
-	printf("FAIL: %s: %s\n", what, strerror(errno));
-	fflush(stdout);
-	exit(1);
-}
-
-static void bind_api(void)
-{
-	stop_tid = (int (*)(pid_t, unsigned))dlsym(RTLD_DEFAULT, "thread_stop_tid");
-	stop_pending = (int (*)(void))dlsym(RTLD_DEFAULT, "thread_stop_pending");
-	stop_clear = (void (*)(void))dlsym(RTLD_DEFAULT, "thread_stop_clear");
-	if (!stop_tid || !stop_pending || !stop_clear) {
-		printf("SKIP: libthreadstop.so is not loaded\n");
-		exit(77);
-	}
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Raw, so the harness itself never goes through the calls under test. */
-static void msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	syscall(SYS_nanosleep, &ts, NULL);
-}
-
-static char thread_state(pid_t tid)
-{
-	char path[64], buf[512], *p;
-	long n;
-	int fd;
-	snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY, 0);
-	if (fd < 0)
-		return '?';
-	n = syscall(SYS_read, fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return '?';
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] ? p[2] : '?';
-}
-
-/* Until thread tid sleeps in the kernel, or returned (*done). */
 static int wait_sleeping(pid_t tid, volatile int *done)
 {
 	double t0 = now();

@@ -41,53 +41,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "../common/taskstate.h"
+#include "../common/probe.h"
 
 #define THREAD_STOP_FORCE 1u
-static int (*stop_tid)(pid_t, unsigned);
-static int (*stop_pending)(void);
-static void (*stop_clear)(void);
-
-static int failed;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s: ", ok ? "ok" : "FAIL");
-	vprintf(fmt, ap);
-	printf("\n");
-	fflush(stdout);
-	va_end(ap);
-	if (!ok)
-		failed = 1;
-}
-
-static void die(const char *what)
-{
-	printf("FAIL: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-/* The state letter of a thread of this process, from /proc. */
-static char thread_state(pid_t tid)
-{
-	return task_state_of(getpid(), tid);
-}
 
 /* Wait until thread tid sleeps in the kernel (the call it announced). */
 static void wait_sleeping(pid_t tid)
@@ -1404,13 +1360,7 @@ int main(int argc, char **argv)
 	const char *s = argc > 1 ? argv[1] : "";
 	const char *arg = argc > 2 ? argv[2] : "";
 	signal(SIGPIPE, SIG_IGN);
-	stop_tid = (int (*)(pid_t, unsigned))dlsym(RTLD_DEFAULT, "thread_stop_tid");
-	stop_pending = (int (*)(void))dlsym(RTLD_DEFAULT, "thread_stop_pending");
-	stop_clear = (void (*)(void))dlsym(RTLD_DEFAULT, "thread_stop_clear");
-	if (!stop_tid || !stop_pending || !stop_clear) {
-		printf("SKIP: libthreadstop.so is not loaded\n");
-		return 77;
-	}
+	bind_api();
 	if (!strcmp(s, "calls")) {
 		for (int i = 0; calls[i]; i++)
 			printf("%s\n", calls[i]);
