@@ -217,6 +217,17 @@ static inline const sigset_t *ts_unblock_ours(const sigset_t *set, sigset_t *cop
 	return copy;
 }
 
+/* A call's timeout in ms for `list`: -1 none; 0 for an invalid (negative) one;
+ * INT64_MAX for one as good as forever. */
+static inline long ts_ms(const struct timespec *ts)
+{
+	if (!ts)
+		return -1;
+	if (ts->tv_sec < 0 || ts->tv_sec >= INT64_MAX / 1000 - 1)
+		return ts->tv_sec < 0 ? 0 : INT64_MAX;
+	return ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
+}
+
 /* The libc convention: -1 and errno. */
 static inline long ts_ret(long r)
 {

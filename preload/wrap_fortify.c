@@ -10,29 +10,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include "chk.h"
 #include "ts.h"
 
-ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
-ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen);
-ssize_t __pread64_chk(int fd, void *buf, size_t n, off64_t off, size_t buflen);
-ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
-ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, struct sockaddr *addr, socklen_t *len);
-int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
-int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask, size_t fdslen);
-int __open_2(const char *path, int flags);
-int __open64_2(const char *path, int flags);
-int __openat_2(int dirfd, const char *path, int flags);
-int __openat64_2(int dirfd, const char *path, int flags);
 void __chk_fail(void) __attribute__((noreturn));
-
-static inline long ms(const struct timespec *ts)
-{
-	if (!ts)
-		return -1;
-	if (ts->tv_sec < 0 || ts->tv_sec >= INT64_MAX / 1000 - 1)
-		return ts->tv_sec < 0 ? 0 : INT64_MAX;
-	return ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
-}
 
 TS_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
@@ -87,7 +68,7 @@ TS_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *t
 		tp = &copy;
 	}
 	mask = ts_unblock_ours(mask, &mcopy);
-	return (int)ts_ret(ts_block(TS_C___ppoll_chk, ms(timeout), SYS_ppoll, (long)fds, (long)n, (long)tp, (long)mask, _NSIG / 8, 0));
+	return (int)ts_ret(ts_block(TS_C___ppoll_chk, ts_ms(timeout), SYS_ppoll, (long)fds, (long)n, (long)tp, (long)mask, _NSIG / 8, 0));
 }
 
 /* __open_2: a fortified open() without a mode.  glibc reports O_CREAT or O_TMPFILE here

@@ -8,15 +8,6 @@
 #include <sys/syscall.h>
 #include "ts.h"
 
-static inline long ms(const struct timespec *ts)
-{
-	if (!ts)
-		return -1;
-	if (ts->tv_sec < 0 || ts->tv_sec >= INT64_MAX / 1000 - 1)
-		return ts->tv_sec < 0 ? 0 : INT64_MAX;
-	return ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
-}
-
 TS_EXPORT int pause(void)
 {
 	return (int)ts_ret(ts_block(TS_C_pause, -1, SYS_pause, 0, 0, 0, 0, 0, 0));
@@ -78,7 +69,7 @@ static long do_sigtimedwait(int id, const sigset_t *set, siginfo_t *info, const 
 {
 	sigset_t copy;
 	set = ts_unblock_ours(set, &copy);
-	return ts_block(id, ms(timeout), SYS_rt_sigtimedwait, (long)set, (long)info, (long)timeout, _NSIG / 8, 0, 0);
+	return ts_block(id, ts_ms(timeout), SYS_rt_sigtimedwait, (long)set, (long)info, (long)timeout, _NSIG / 8, 0, 0);
 }
 
 /* As glibc: a signal sent with tkill (raise) reports SI_USER. */

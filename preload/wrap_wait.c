@@ -8,15 +8,6 @@
 #include <unistd.h>
 #include "ts.h"
 
-static inline long ms(const struct timespec *ts)
-{
-	if (!ts)
-		return -1;
-	if (ts->tv_sec < 0 || ts->tv_sec >= INT64_MAX / 1000 - 1)
-		return ts->tv_sec < 0 ? 0 : INT64_MAX; /* invalid, or as good as forever */
-	return ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
-}
-
 TS_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	return (int)ts_ret(ts_block(TS_C_poll, timeout < 0 ? -1 : timeout, SYS_poll, (long)fds, (long)n, timeout, 0, 0, 0));
@@ -32,7 +23,7 @@ TS_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout
 		tp = &copy;
 	}
 	mask = ts_unblock_ours(mask, &mcopy);
-	return (int)ts_ret(ts_block(TS_C_ppoll, ms(timeout), SYS_ppoll, (long)fds, (long)n, (long)tp, (long)mask, _NSIG / 8, 0));
+	return (int)ts_ret(ts_block(TS_C_ppoll, ts_ms(timeout), SYS_ppoll, (long)fds, (long)n, (long)tp, (long)mask, _NSIG / 8, 0));
 }
 
 TS_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, struct timespec *rem)
@@ -42,14 +33,14 @@ TS_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespec 
 		return EINVAL;
 	if (clock == CLOCK_PROCESS_CPUTIME_ID)
 		clock = (clockid_t)((~0u << 3) | 2); /* the kernel's id for this process's CPU clock */
-	r = ts_block(TS_C_clock_nanosleep, flags & TIMER_ABSTIME ? -2 : ms(req), SYS_clock_nanosleep,
+	r = ts_block(TS_C_clock_nanosleep, flags & TIMER_ABSTIME ? -2 : ts_ms(req), SYS_clock_nanosleep,
 		     clock, flags, (long)req, (long)rem, 0, 0);
 	return r < 0 ? (int)-r : 0;
 }
 
 TS_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 {
-	return (int)ts_ret(ts_block(TS_C_nanosleep, ms(req), SYS_clock_nanosleep, CLOCK_REALTIME, 0, (long)req, (long)rem, 0, 0));
+	return (int)ts_ret(ts_block(TS_C_nanosleep, ts_ms(req), SYS_clock_nanosleep, CLOCK_REALTIME, 0, (long)req, (long)rem, 0, 0));
 }
 
 /* select: glibc 2.36 normalizes the timeval into a timespec for pselect6 and writes the
@@ -71,7 +62,7 @@ static int do_select(int id, int n, fd_set *r, fd_set *w, fd_set *e, struct time
 	}
 	if (timeout)
 		tp = &ts;
-	ret = ts_block(id, ms(tp), SYS_pselect6, n, (long)r, (long)w, (long)e, (long)tp, 0);
+	ret = ts_block(id, ts_ms(tp), SYS_pselect6, n, (long)r, (long)w, (long)e, (long)tp, 0);
 	if (timeout) {
 		timeout->tv_sec = ts.tv_sec;
 		timeout->tv_usec = ts.tv_nsec / 1000;
@@ -97,7 +88,7 @@ TS_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 	}
 	data[0] = (unsigned long)ts_unblock_ours(mask, &mcopy);
 	data[1] = _NSIG / 8;
-	return (int)ts_ret(ts_block(TS_C_pselect, ms(timeout), SYS_pselect6, n, (long)r, (long)w, (long)e, (long)tp, (long)data));
+	return (int)ts_ret(ts_block(TS_C_pselect, ts_ms(timeout), SYS_pselect6, n, (long)r, (long)w, (long)e, (long)tp, (long)data));
 }
 
 TS_EXPORT int epoll_wait(int fd, struct epoll_event *ev, int n, int timeout)
@@ -116,7 +107,7 @@ TS_EXPORT int epoll_pwait2(int fd, struct epoll_event *ev, int n, const struct t
 {
 	sigset_t mcopy;
 	mask = ts_unblock_ours(mask, &mcopy);
-	return (int)ts_ret(ts_block(TS_C_epoll_pwait2, ms(timeout), SYS_epoll_pwait2, fd, (long)ev, n, (long)timeout, (long)mask, _NSIG / 8));
+	return (int)ts_ret(ts_block(TS_C_epoll_pwait2, ts_ms(timeout), SYS_epoll_pwait2, fd, (long)ev, n, (long)timeout, (long)mask, _NSIG / 8));
 }
 
 /* sleep: glibc's loop over nanosleep, which it calls internally where no wrapper sees it.
@@ -158,5 +149,5 @@ TS_EXPORT int __select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *t
 
 TS_EXPORT int __nanosleep(const struct timespec *req, struct timespec *rem)
 {
-	return (int)ts_ret(ts_block(TS_C___nanosleep, ms(req), SYS_clock_nanosleep, CLOCK_REALTIME, 0, (long)req, (long)rem, 0, 0));
+	return (int)ts_ret(ts_block(TS_C___nanosleep, ts_ms(req), SYS_clock_nanosleep, CLOCK_REALTIME, 0, (long)req, (long)rem, 0, 0));
 }

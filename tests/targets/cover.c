@@ -55,18 +55,7 @@ pid_t __waitpid(pid_t pid, int *status, int options);
 int __fcntl(int fd, int cmd, ...);
 int __open(const char *path, int flags, ...);
 int __open64(const char *path, int flags, ...);
-ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
-ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen);
-ssize_t __pread64_chk(int fd, void *buf, size_t n, off64_t off, size_t buflen);
-ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
-ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, struct sockaddr *addr, socklen_t *len);
-int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
-int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask, size_t fdslen);
-int __open_2(const char *path, int flags);
-int __open64_2(const char *path, int flags);
-int __openat_2(int dirfd, const char *path, int flags);
-int __openat64_2(int dirfd, const char *path, int flags);
-
+#include "chk.h"
 enum kind { K_FD, K_TIME, K_JOIN, K_COND, K_WAIT, K_API, K_PID, K_NONE };
 static const char *const kind_name[] = { "FD", "TIME", "JOIN", "COND", "WAIT", "API", "PID", "NONE" };
 
