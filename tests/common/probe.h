@@ -5,6 +5,7 @@
 #define TS_PROBE_H
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,4 +72,21 @@ static char thread_state(pid_t tid)
 }
 
 /* Until thread tid sleeps in the kernel, or returned (*done). */
+/* Join with a generous bound: a hang is a failure, not a stuck test. */
+static void *join(pthread_t th)
+{
+	struct timespec dl;
+	void *ret;
+	int r;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 20;
+	r = pthread_timedjoin_np(th, &ret, &dl);
+	if (r) {
+		printf("FAIL: thread did not return: %s\n", strerror(r));
+		fflush(stdout);
+		_exit(1);
+	}
+	return ret;
+}
+
 #endif

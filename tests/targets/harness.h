@@ -30,22 +30,6 @@ static int wait_sleeping(pid_t tid, volatile int *done)
 	return !*done;
 }
 
-static void *join(pthread_t th)
-{
-	struct timespec dl;
-	void *ret;
-	int r;
-	clock_gettime(CLOCK_REALTIME, &dl);
-	dl.tv_sec += 20;
-	r = pthread_timedjoin_np(th, &ret, &dl);
-	if (r) {
-		printf("FAIL: thread did not return: %s\n", strerror(r));
-		fflush(stdout);
-		_exit(1);
-	}
-	return ret;
-}
-
 static const char *err(long r)
 {
 	static char buf[64];

@@ -57,22 +57,6 @@ static void wait_sleeping(pid_t tid)
 	msleep(20);
 }
 
-/* Join with a generous bound: a hang is a failure, not a stuck test. */
-static void *join(pthread_t th)
-{
-	struct timespec dl;
-	void *ret;
-	int r;
-	clock_gettime(CLOCK_REALTIME, &dl);
-	dl.tv_sec += 20;
-	r = pthread_timedjoin_np(th, &ret, &dl);
-	if (r) {
-		printf("FAIL: thread did not return: %s\n", strerror(r));
-		exit(1);
-	}
-	return ret;
-}
-
 /* ------------------------------------------------------------------------------------ */
 /* The calls under test, each on a resource that is either idle (blocks forever) or ready */
 
