@@ -12,15 +12,16 @@ SOCK=$THREADSTOP_DIR/$P.sock
 [ "$(stat -c %a "$THREADSTOP_DIR")" = 700 ] || fail "socket directory mode $(stat -c %a "$THREADSTOP_DIR")"
 [ "$(stat -c %a "$SOCK")" = 600 ] || fail "socket mode $(stat -c %a "$SOCK")"
 
-# Default permissions: another user cannot even see the socket.
+# Default permissions: another user cannot even see the socket; the CLI says why.
 as_nobody "$T" list $P >"$WORK/n1.out" 2>&1; rc=$?
 [ $rc = 3 ] || fail "nobody reached the process through a 0700 directory (exit $rc)"
+grep -q "pid $P is owned by uid 0: run as that user or root" "$WORK/n1.out" || fail "another user's process not explained"
 
 # Opened up: the connection is made, and refused by the peer check, with no effect.
 chmod 0711 "$WORK" "$THREADSTOP_DIR"; chmod 0666 "$SOCK"
 as_nobody "$T" list $P >"$WORK/n2.out" 2>&1; rc=$?
 [ $rc = 3 ] || fail "nobody was served (exit $rc)"
-grep -q "refused the connection" "$WORK/n2.out" || fail "refusal not explained"
+grep -q "owned by uid 0: run as that user or root" "$WORK/n2.out" || fail "refusal not explained"
 as_nobody "$T" stop $P all >"$WORK/n3.out" 2>&1; rc=$?
 [ $rc = 3 ] || fail "nobody's stop was not refused (exit $rc)"
 as_nobody $PY -c '
