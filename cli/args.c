@@ -124,8 +124,10 @@ int next_opt(const char *cmd, int argc, char **argv, const char *shortopts, cons
 			for (o = longopts; o->name; o++)
 				if (strlen(o->name) == (size_t)(eq - a - 2) && !strncmp(o->name, a + 2, (size_t)(eq - a - 2)))
 					usage_error(cmd, "option '--%s' takes no value", o->name);
-		if (a[0] == '-' && a[1] != '-' && optopt)
-			usage_error(cmd, "unknown option '-%c'", optopt);
+		if (a[0] == '-' && a[1] != '-' && optopt) {
+			char one[2] = { (char)optopt, 0 };
+			usage_error(cmd, "unknown option '-%s'", esc(one, buf, sizeof buf));
+		}
 		usage_error(cmd, "unknown option '%s'", esc(a, buf, sizeof buf));
 	}
 	return c;

@@ -119,8 +119,10 @@ int cmd_list(int argc, char **argv)
 	}
 	if (optind >= argc)
 		usage_error("list", "needs a PID");
-	if (optind + 1 < argc)
-		usage_error("list", "takes one PID (got '%s' after it)", argv[optind + 1]);
+	if (optind + 1 < argc) {
+		char buf[64];
+		usage_error("list", "takes one PID (got '%s' after it)", esc(argv[optind + 1], buf, sizeof buf));
+	}
 	pid = parse_pid("list", argv[optind]);
 	deadline = now_mono() + timeout;
 	connect_or_die(&c, pid, deadline);
