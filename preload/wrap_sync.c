@@ -4,7 +4,7 @@
  * variables on the way out of a stopped call and treat a failure there as fatal). */
 #define _GNU_SOURCE
 #define TS_NAMES_INTERPOSED
-#include "ts.h"
+#include "cancel.h"
 
 static int real_timed(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
 {
@@ -30,7 +30,7 @@ static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t cl
 	t->arg = abstime ? -2 : -1;
 	t->seq++;
 	t->call = id;
-	t->cond_immune = immune;
+	t->immune = immune;
 	/* Publish the condition, then look at the token: a full barrier between the two
 	 * (the exchange), paired with the stopper's token store then condition load. */
 	(void)__atomic_exchange_n(&t->cond, c, __ATOMIC_SEQ_CST);
@@ -87,7 +87,7 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 	}
 	saved = t->call;
 	t->arg = abstime ? -2 : -1;
-	t->cond_immune = immune;
+	t->immune = immune;
 	t->seq++;
 	t->call = id;
 	/* Look at the token after publishing the call (see cancel.c on membarrier). */

@@ -16,7 +16,7 @@
 
 enum kind { K_FD, K_TIME, K_JOIN, K_COND, K_WAIT, K_API, K_PID, K_NONE };
 static const struct { const char *name; enum kind kind; } table[] = {
-#define TS_CALL(name, ret, params, args, kind, ver) { #name, K_##kind },
+#define TS_CALL(name, ret, params, args, kind, policy, family, ver) { #name, K_##kind },
 #include "calls.def"
 #undef TS_CALL
 };

@@ -55,7 +55,7 @@ pid_t __waitpid(pid_t pid, int *status, int options);
 int __fcntl(int fd, int cmd, ...);
 int __open(const char *path, int flags, ...);
 int __open64(const char *path, int flags, ...);
-#include "chk.h"
+#include "protos.h"
 enum kind { K_FD, K_TIME, K_JOIN, K_COND, K_WAIT, K_API, K_PID, K_NONE };
 static const char *const kind_name[] = { "FD", "TIME", "JOIN", "COND", "WAIT", "API", "PID", "NONE" };
 
@@ -63,7 +63,7 @@ static const struct entry {
 	const char *name;
 	enum kind kind;
 } table[] = {
-#define TS_CALL(name, ret, params, args, kind, ver) { #name, K_##kind },
+#define TS_CALL(name, ret, params, args, kind, policy, family, ver) { #name, K_##kind },
 #include "calls.def"
 #undef TS_CALL
 };

@@ -3,7 +3,7 @@
 #define _GNU_SOURCE
 #define TS_NAMES_INTERPOSED
 #include <sys/syscall.h>
-#include "ts.h"
+#include "cancel.h"
 
 static pid_t do_wait4(int id, pid_t pid, int *status, int options, struct rusage *usage)
 {
@@ -37,8 +37,6 @@ TS_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 }
 
 /* glibc's exported internal names. */
-pid_t __wait(int *status);
-pid_t __waitpid(pid_t pid, int *status, int options);
 
 TS_EXPORT pid_t __wait(int *status)
 {

@@ -1,6 +1,7 @@
 /* The control protocol: one parser and formatter for both ends, the shim's listener and
- * the client (the CLI and thread_stop()).  Pure string code: no I/O, no allocation, no
- * libc call that the shim interposes.  doc/protocol.md is its specification. */
+ * the client (the CLI and thread_stop()); protocol.c the requests, reply.c the replies.
+ * Pure string code: no I/O, no allocation, no libc call that the shim interposes.
+ * doc/protocol.md is its specification. */
 #ifndef TS_PROTOCOL_H
 #define TS_PROTOCOL_H
 
@@ -9,7 +10,8 @@
 #include <sys/types.h>
 
 #define TSP_PROTO 1            /* in the greeting: `threadstop 1 <pid>` */
-#define TSP_LINE_MAX 4096      /* a request line, newline included */
+#define TSP_LINE_CHARS 4095    /* a request line, without its newline ... */
+#define TSP_LINE_MAX (TSP_LINE_CHARS + 1) /* ... and with it */
 #define TSP_REPLY_MAX 1280     /* a reply line, newline included */
 #define TSP_SEL_MAX 32         /* selectors in one stop request */
 #define TSP_PAT_MAX 255        /* a selector, decoded */
@@ -40,7 +42,10 @@ struct tsp_req {
 #define TSP_E_TOOLONG "toolong"    /* request line over TSP_LINE_MAX */
 #define TSP_E_NOMATCH "nomatch"    /* no thread matches the selectors */
 #define TSP_E_BUSY "busy"          /* too many clients */
-#define TSP_E_NOMEM "nomem"        /* the reply does not fit */
+#define TSP_E_NOMEM "nomem"        /* the listener could not allocate what the reply needs */
+#define TSP_STR_(x) #x
+#define TSP_STR(x) TSP_STR_(x)
+#define TSP_E_TOOLONG_MSG "request line longer than " TSP_STR(TSP_LINE_CHARS) " bytes"
 
 /* Parse one request line (without its newline; a trailing CR is ignored).  Returns 0, or
  * -1 with *code (one of TSP_E_*) and *msg (static text) describing the error. */

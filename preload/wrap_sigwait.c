@@ -6,7 +6,8 @@
 #define TS_NAMES_INTERPOSED
 #include <string.h>
 #include <sys/syscall.h>
-#include "ts.h"
+#include "cancel.h"
+#include "send.h"
 
 TS_EXPORT int pause(void)
 {
@@ -104,8 +105,7 @@ TS_EXPORT int sigwait(const sigset_t *set, int *sig)
 	return 0;
 }
 
-/* glibc's exported internal name. */
-int __sigsuspend(const sigset_t *mask);
+/* glibc's exported internal names. */
 
 TS_EXPORT int __sigsuspend(const sigset_t *mask)
 {

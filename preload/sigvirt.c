@@ -1,9 +1,10 @@
-/* The shim's signal, hidden from the program as glibc hides its own internal signals.
+/* The program's view of the shim's signal: hidden, as glibc hides its own internal
+ * signals.
  *
  * The program sees a virtual disposition and a virtual per-thread mask bit for that
  * signal number: sigaction/signal/sigset & co. read and write the virtual disposition,
  * sigprocmask/pthread_sigmask never really block the signal but report it blocked where
- * the program blocked it.  The real handler (signal.c) passes signals it did not send to
+ * the program blocked it.  The real handler (cancel.c) passes signals it did not send to
  * the virtual disposition; one that arrives while the thread has it virtually blocked is
  * held and raised again when the thread unblocks it. */
 #define _GNU_SOURCE
@@ -12,7 +13,10 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "ts.h"
+#include "calls.h"
+#include "registry.h"
+#include "send.h"
+#include "sigvirt.h"
 
 /* Two slots: a writer fills the idle one and flips the index, so the handler never reads
  * a half-written action. */
@@ -25,6 +29,11 @@ static void prog_get(struct sigaction *act)
 	*act = prog[__atomic_load_n(&prog_idx, __ATOMIC_ACQUIRE)];
 }
 
+/* Writers serialise on prog_lock, which is in the fork list (fork.c). */
+void ts_sigvirt_lock(void) { pthread_mutex_lock(&prog_lock); }
+void ts_sigvirt_unlock(void) { pthread_mutex_unlock(&prog_lock); }
+void ts_sigvirt_fork_child(void) { pthread_mutex_init(&prog_lock, 0); }
+
 static void prog_set(const struct sigaction *act)
 {
 	int i = !__atomic_load_n(&prog_idx, __ATOMIC_RELAXED);
@@ -32,7 +41,7 @@ static void prog_set(const struct sigaction *act)
 	__atomic_store_n(&prog_idx, i, __ATOMIC_RELEASE);
 }
 
-void ts_virtual_signal_init(void)
+void ts_sigvirt_init(void)
 {
 	struct sigaction cur;
 	sigset_t mask;
@@ -58,7 +67,7 @@ static void raw_mask(int how, int sig)
 }
 
 /* From the real handler: a signal of our number that the shim did not send. */
-void ts_deliver_foreign(int sig, siginfo_t *si, void *ctx)
+void ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx)
 {
 	struct sigaction act;
 	sigset_t m, old;
@@ -154,7 +163,6 @@ static __sighandler_t set_handler(int sig, __sighandler_t h, int flags)
 }
 
 /* signal() and bsd_signal(): BSD semantics, as glibc gives them. */
-__sighandler_t bsd_signal(int sig, __sighandler_t h); /* glibc declares it only for old XPG */
 TS_EXPORT __sighandler_t signal(int sig, __sighandler_t h)
 {
 	if (!ours(sig))

@@ -1,22 +1,23 @@
-/* The real libc functions behind the wrappers, bound once with dlsym(RTLD_NEXT) so that
+/* The arrays derived from calls.def (names and kinds, for `list` and stoppers), and the
+ * real libc functions behind the wrappers, bound once with dlsym(RTLD_NEXT) so that
  * other preloaded libraries chain, or dlvsym where glibc has several versions. */
 #define _GNU_SOURCE
 #define TS_NAMES_INTERPOSED
 #include <dlfcn.h>
-#include "ts.h"
+#include "calls.h"
 
 struct ts_real ts_real;
 
 const char *const ts_call_name[TS_C_count] = {
 	[TS_C_none] = "-",
-#define TS_CALL(name, ret, params, args, kind, ver) [TS_C_##name] = #name,
+#define TS_CALL(name, ret, params, args, kind, policy, family, ver) [TS_C_##name] = #name,
 #include "calls.def"
 #undef TS_CALL
 };
 
 const unsigned char ts_call_kind[TS_C_count] = {
 	[TS_C_none] = TS_K_API,
-#define TS_CALL(name, ret, params, args, kind, ver) [TS_C_##name] = TS_K_##kind,
+#define TS_CALL(name, ret, params, args, kind, policy, family, ver) [TS_C_##name] = TS_K_##kind,
 #include "calls.def"
 #undef TS_CALL
 };
@@ -32,7 +33,7 @@ static void *bind1(const char *name, const char *ver)
  * before ours ran. */
 void ts_bind(void)
 {
-#define TS_CALL(name, ret, params, args, kind, ver) \
+#define TS_CALL(name, ret, params, args, kind, policy, family, ver) \
 	if (!ts_real.name.p) __atomic_store_n(&ts_real.name.p, bind1(#name, ver), __ATOMIC_RELEASE);
 #include "calls.def"
 #undef TS_CALL

@@ -1,6 +1,6 @@
 /* The client side of the control protocol: find a process's control socket, connect,
- * check who serves it, send requests and read replies.  Built into the shim (for
- * thread_stop(), with raw syscalls only) and into the CLI, from the same source. */
+ * check who serves it, send requests and read replies.  Part of control's static
+ * library: linked into the shim (thread_stop(), preload/api.c), the CLI and the tests. */
 #ifndef TS_CLIENT_H
 #define TS_CLIENT_H
 

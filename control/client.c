@@ -1,6 +1,6 @@
-/* The client side of the control protocol, shared by the CLI and thread_stop().  In the
- * shim (TS_SHIM) it runs in a host program's thread, so every syscall is a raw one: it
- * must never go through the shim's own wrappers, nor be stopped by them. */
+/* The client side of the control protocol, shared by the CLI and thread_stop() (the
+ * shim's preload/api.c): find a process's socket, connect, check who serves it, send
+ * requests and read replies. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -16,18 +16,15 @@
 #include <unistd.h>
 #include "client.h"
 
-#ifdef TS_SHIM
 #include "threadstop.h"
-#include "ts.h"
-#define sys ts_sys
-#else
-#define TS_EXPORT
+
+/* Plain system calls, never the shim's wrappers (syscall(2) is not interposed): in the
+ * shim this runs in a host program's thread, and must not be stopped by them. */
 static long sys(long nr, long a, long b, long c, long d, long e, long f)
 {
 	long r = syscall(nr, a, b, c, d, e, f);
 	return r == -1 ? -errno : r;
 }
-#endif
 
 int tsc_dir(int i, const char *tsdir, const char *xdg, uid_t uid, char *out, size_t outsz)
 {
@@ -258,7 +255,7 @@ int tsc_stop_request(char *out, size_t outsz, const char *const *sels, int nsel,
 		}
 		o += (size_t)n;
 	}
-	if (flags & 1u) {
+	if (flags & THREAD_STOP_FORCE) {
 		if (o + 7 >= outsz) {
 			*msg = "too many or too long selectors";
 			return -EINVAL;
@@ -271,46 +268,3 @@ int tsc_stop_request(char *out, size_t outsz, const char *const *sels, int nsel,
 		return -EINVAL;
 	return 0;
 }
-
-#ifdef TS_SHIM
-/* Stop the threads of process pid that `selector` matches, through its control socket.
- * Returns how many were stopped, or -1 with errno. */
-TS_EXPORT int thread_stop(pid_t pid, const char *selector, unsigned flags)
-{
-	char line[TSP_LINE_MAX];
-	const char *msg;
-	struct tsp_reply r;
-	struct tsc c;
-	int e, n = 0;
-
-	c.fd = -1;
-	if (flags & ~THREAD_STOP_FORCE || !selector) {
-		errno = EINVAL;
-		return -1;
-	}
-	e = tsc_stop_request(line, sizeof line, &selector, 1, flags, &msg);
-	if (!e)
-		e = tsc_open(&c, pid);
-	if (!e)
-		e = tsc_send(&c, line);
-	while (!e) {
-		e = tsc_read(&c, &r);
-		if (e)
-			break;
-		if (r.type == TSP_R_STOPPED) {
-			n++;
-		} else if (r.type == TSP_R_OK) {
-			break;
-		} else if (r.type == TSP_R_ERR) {
-			e = !strcmp(r.code, TSP_E_NOMATCH) ? -ESRCH : !strcmp(r.code, TSP_E_SYNTAX) ? -EINVAL
-			    : !strcmp(r.code, TSP_E_BUSY) ? -EAGAIN : -EPROTO;
-		}
-	}
-	tsc_close(&c);
-	if (e) {
-		errno = -e;
-		return -1;
-	}
-	return n;
-}
-#endif

@@ -6,7 +6,8 @@
 #define TS_NAMES_INTERPOSED
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "ts.h"
+#include "cancel.h"
+#include "send.h"
 
 TS_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
@@ -133,9 +134,6 @@ TS_EXPORT int usleep(useconds_t us)
 }
 
 /* glibc's exported internal names. */
-int __poll(struct pollfd *fds, nfds_t n, int timeout);
-int __select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout);
-int __nanosleep(const struct timespec *req, struct timespec *rem);
 
 TS_EXPORT int __poll(struct pollfd *fds, nfds_t n, int timeout)
 {

@@ -5,7 +5,8 @@
 #define _GNU_SOURCE
 #define TS_NAMES_INTERPOSED
 #include <unistd.h>
-#include "ts.h"
+#include "calls.h"
+#include "server.h"
 
 TS_EXPORT int close(int fd)
 {

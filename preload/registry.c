@@ -2,7 +2,7 @@
  * under one mutex, taken only when a thread starts or ends and by stoppers and `list`. */
 #define _GNU_SOURCE
 #include <unistd.h>
-#include "ts.h"
+#include "registry.h"
 
 __thread struct ts_thread ts_tls __attribute__((tls_model("initial-exec"))) = { .stop = TS_NEW };
 
@@ -76,12 +76,9 @@ void ts_register(struct ts_thread *t)
 		pthread_setspecific(exit_key, t);
 }
 
-static void atfork_prepare(void) { ts_registry_lock(); }
-static void atfork_parent(void) { ts_registry_unlock(); }
-
 /* The child has one thread: the registry holds it alone, with its new tid and no stop
  * (a stop was aimed at a thread of the parent). */
-static void atfork_child(void)
+void ts_registry_fork_child(void)
 {
 	struct ts_thread *t = &ts_tls;
 	pthread_mutex_init(&registry_mutex, 0);
@@ -92,12 +89,11 @@ static void atfork_child(void)
 	t->next = t->prev = 0;
 	t->cond = 0;
 	registry = t;
-	__atomic_and_fetch(&t->stop, ~(TS_STOPPED | TS_PCANCEL), __ATOMIC_RELAXED);
+	__atomic_and_fetch(&t->stop, ~(TS_STOP_BITS | TS_PCANCEL), __ATOMIC_RELAXED);
 }
 
-void ts_token_init(void)
+void ts_registry_init(void)
 {
 	exit_key_ok = pthread_key_create(&exit_key, on_thread_exit) == 0;
-	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	ts_register(&ts_tls);
 }
