@@ -1,14 +1,12 @@
-/* calls.def as C: the call ids, kinds and policies, the names `list` shows, and the real
- * libc functions behind the wrappers (bound in calls.c).  In wrapper files
- * (TS_NAMES_INTERPOSED) also the table's prototypes, which every wrapper must match. */
+/* calls.def as C: the call ids, kinds and policies, and the names `list` shows; the
+ * real libc functions behind the wrappers (REAL, bound in calls.c).  In wrapper files
+ * (TS_NAMES_INTERPOSED) also the table's prototypes, which every wrapper must match.
+ * The tests read the table through the same enums (tests/common/table.h). */
 #ifndef TS_CALLS_H
 #define TS_CALLS_H
 
 #include "ts.h"
-
-/* The kinds and policies of calls.def (described there). */
-enum ts_kind { TS_K_FD, TS_K_TIME, TS_K_JOIN, TS_K_COND, TS_K_WAIT, TS_K_API, TS_K_PID, TS_K_NONE };
-enum ts_policy { TS_P_PLAIN, TS_P_LATE, TS_P_TIMED, TS_P_NEVER };
+#include "kinds.h"
 
 enum ts_call_id {
 	TS_C_none,

@@ -37,7 +37,6 @@ TS_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 }
 
 /* glibc's exported internal names. */
-
 TS_EXPORT pid_t __wait(int *status)
 {
 	return do_wait4(TS_C___wait, -1, status, 0, 0);

@@ -158,7 +158,6 @@ TS_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int n, off64_t of
 }
 
 /* glibc's exported internal names. */
-
 TS_EXPORT ssize_t __read(int fd, void *buf, size_t n)
 {
 	return ts_ret(ts_block(TS_C___read, fd, SYS_read, fd, (long)buf, (long)n, 0, 0, 0));

@@ -38,7 +38,6 @@ TS_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 }
 
 /* glibc's exported internal names. */
-
 TS_EXPORT ssize_t __send(int fd, const void *buf, size_t n, int flags)
 {
 	return ts_ret(ts_block(TS_C___send, fd, SYS_sendto, fd, (long)buf, (long)n, flags, 0, 0));

@@ -106,7 +106,6 @@ TS_EXPORT int sigwait(const sigset_t *set, int *sig)
 }
 
 /* glibc's exported internal names. */
-
 TS_EXPORT int __sigsuspend(const sigset_t *mask)
 {
 	return do_sigsuspend(TS_C___sigsuspend, mask);

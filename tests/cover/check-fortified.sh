@@ -1,11 +1,12 @@
 #!/bin/sh
-# tests/targets/fortified, built with -D_FORTIFY_SOURCE=2, imports the checking variants
-# of glibc that the shim interposes: otherwise the fortified tests would test nothing.
+# tests/cover/fortified, built with -D_FORTIFY_SOURCE=2, imports the checking variants
+# of glibc that the shim interposes (calls.def's family fortify): otherwise the fortified
+# tests would test nothing.
 set -eu
-bin=$1
+bin=$1 def=$2
 imports=$(nm -D --undefined-only "$bin" | awk '{ print $2 }' | sed 's/@.*//')
-set -- __read_chk __pread_chk __pread64_chk __recv_chk __recvfrom_chk __poll_chk __ppoll_chk \
-	__open_2 __open64_2 __openat_2 __openat64_2
+# shellcheck disable=SC2046
+set -- $(sed -n 's/^TS_CALL(\([a-z_0-9]*\),.*, fortify, [^,]*)$/\1/p' "$def")
 echo "1..$#"
 i=0 status=0
 for f; do

@@ -5,7 +5,7 @@
  * functions.  This runner is never preloaded itself. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
-#include "common/spawn.h"
+#include "runner.h"
 #include <criterion/parameterized.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -14,13 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum kind { K_FD, K_TIME, K_JOIN, K_COND, K_WAIT, K_API, K_PID, K_NONE };
-static const struct { const char *name; enum kind kind; } table[] = {
-#define TS_CALL(name, ret, params, args, kind, policy, family, ver) { #name, K_##kind },
-#include "calls.def"
-#undef TS_CALL
-};
-#define NTABLE (sizeof table / sizeof table[0])
+#include "table.h"
 
 static void run(struct run *r, char *const argv[], int preload, char *extra_env)
 {
@@ -47,8 +41,7 @@ static struct criterion_test_params blocking_params(void)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < NTABLE; i++)
-		if (table[i].kind != K_API && table[i].kind != K_COND && table[i].kind != K_WAIT &&
-		    table[i].kind != K_JOIN) /* COND, WAIT, JOIN: tests/test_core.c */
+		if (table_one_syscall(table[i].kind)) /* COND, WAIT, JOIN: tests/core/test_core.c */
 			blocking[n++] = (int)i;
 	return cr_make_param_array(int, blocking, n);
 }
@@ -85,17 +78,20 @@ Test(cover, every_table_entry_has_a_case)
 }
 
 /* The fortified binary: its read, pread, recv, recvfrom, poll, ppoll and open calls
- * are the __*_chk / __open_2 functions (tests/meson.build checks its imports). */
-static const char *const fortified[] = {
-	"__read_chk", "__pread_chk", "__pread64_chk", "__recv_chk", "__recvfrom_chk",
-	"__poll_chk", "__ppoll_chk", "__open_2", "__open64_2", "__openat_2", "__openat64_2",
-};
-#define NFORT (sizeof fortified / sizeof fortified[0])
-static int fort_index[NFORT] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
-_Static_assert(NFORT == 11, "update fort_index");
+ * are the entries of calls.def's family fortify (check-fortified.sh checks its imports). */
+static int fortify[NTABLE];
 
-ParameterizedTestParameters(fortified, stopped) { return cr_make_param_array(int, fort_index, NFORT); }
-ParameterizedTest(int *i, fortified, stopped, .timeout = 60) { expect_pass(FORTIFIED, "stop", fortified[*i], 1); }
+static struct criterion_test_params fortify_params(void)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < NTABLE; i++)
+		if (!strcmp(table[i].family, "fortify"))
+			fortify[n++] = (int)i;
+	return cr_make_param_array(int, fortify, n);
+}
 
-ParameterizedTestParameters(fortified, unchanged) { return cr_make_param_array(int, fort_index, NFORT); }
-ParameterizedTest(int *i, fortified, unchanged, .timeout = 60) { expect_pass(FORTIFIED, "ready", fortified[*i], 1); }
+ParameterizedTestParameters(fortified, stopped) { return fortify_params(); }
+ParameterizedTest(int *i, fortified, stopped, .timeout = 60) { expect_pass(FORTIFIED, "stop", table[*i].name, 1); }
+
+ParameterizedTestParameters(fortified, unchanged) { return fortify_params(); }
+ParameterizedTest(int *i, fortified, unchanged, .timeout = 60) { expect_pass(FORTIFIED, "ready", table[*i].name, 1); }

@@ -1,7 +1,7 @@
 /* fortified: built with -O2 -D_FORTIFY_SOURCE=2, so that its read, pread, recv,
  * recvfrom, poll, ppoll and open calls are glibc's checking variants (__read_chk,
  * __open_2...), as in a distribution's hardened binaries.  Run under the shim by
- * tests/test_cover.c:
+ * tests/cover/test_cover.c (engine.c runs the stops):
  *   fortified stop NAME    a thread blocked in NAME is stopped: ECANCELED
  *   fortified ready NAME   with no stop NAME returns what glibc's does */
 #define _GNU_SOURCE
@@ -10,7 +10,10 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include "harness.h"
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include "engine.h"
+#include "table.h"
 
 #if !defined(_FORTIFY_SOURCE) || _FORTIFY_SOURCE < 2 || !defined(__OPTIMIZE__)
 #error "build with -O2 -D_FORTIFY_SOURCE=2"
@@ -61,12 +64,6 @@ static const struct kase {
 	{ "__openat64_2", FIFO, c_openat64_2, 0 },
 };
 
-/* Opens, like output, are not failed by a stop pending when they begin (doc/calls.md). */
-static int late(const struct kase *k)
-{
-	return k->setup == FIFO;
-}
-
 static int setup(struct res *r, enum setup s, int block)
 {
 	memset(r, 0, sizeof *r);
@@ -110,60 +107,19 @@ static void teardown(struct res *r)
 	rmdir(r->dir);
 }
 
-struct worker {
-	const struct kase *k;
-	struct res *r;
-	volatile pid_t tid;
-	volatile int entering, first_done, done;
-	long first, again;
-};
-
-static void *worker_main(void *p)
-{
-	struct worker *w = p;
-	w->tid = gettid();
-	__atomic_store_n(&w->entering, 1, __ATOMIC_SEQ_CST);
-	w->first = w->k->call(w->r);
-	__atomic_store_n(&w->first_done, 1, __ATOMIC_SEQ_CST);
-	w->again = w->k->call(w->r);
-	__atomic_store_n(&w->done, 1, __ATOMIC_SEQ_CST);
-	return 0;
-}
-
 static void scen_stop(const struct kase *k)
 {
+	const struct table_entry *e = table_find(k->name);
+	struct tcall t = { k->name, k->call, k->ready, e && e->policy == TS_P_LATE };
 	struct res r;
-	struct worker w = { .k = k, .r = &r };
-	pthread_t th;
-	long ret;
 	if (setup(&r, k->setup, 1) == 0) {
-		if (pthread_create(&th, 0, worker_main, &w))
-			die("pthread_create");
-		while (!__atomic_load_n(&w.entering, __ATOMIC_SEQ_CST))
-			msleep(1);
-		if (wait_sleeping(w.tid, &w.done))
-			check(stop_tid(w.tid, 0) == 0, "%s: blocked, thread_stop_tid returned 0", k->name);
-		if (late(k)) { /* an open begun with a stop pending goes in: a second stop ends it */
-			while (!__atomic_load_n(&w.first_done, __ATOMIC_SEQ_CST))
-				msleep(1);
-			check(wait_sleeping(w.tid, &w.done), "%s: the next call, begun stopped, blocks as it would", k->name);
-			check(stop_tid(w.tid, 0) == 0, "%s: stopped again", k->name);
-		}
-		join(th);
-		check(w.first == -ECANCELED, "%s: stopped: %s", k->name, err(w.first));
-		check(w.again == -ECANCELED, "%s: the next call too: %s", k->name, err(w.again));
+		engine_stop_blocked(&t, &r);
 		teardown(&r);
 	} else {
 		printf("ok: %s: no resource blocks it here: checked with a stop before the call\n", k->name);
 	}
 	setup(&r, k->setup, 0);
-	stop_tid(gettid(), 0);
-	ret = k->call(&r);
-	if (late(k))
-		check(ret == k->ready, "%s: begun with a stop pending, an open is not failed: %s", k->name, err(ret));
-	else
-		check(ret == -ECANCELED, "%s: stopped before the call: %s", k->name, err(ret));
-	stop_clear();
+	engine_prestop(&t, &r);
 	teardown(&r);
 }
 

@@ -1,7 +1,7 @@
 /* For the Criterion runners (never preloaded themselves): run a program with a given
  * LD_PRELOAD and extra environment, and capture its stdout and stderr. */
-#ifndef TS_SPAWN_H
-#define TS_SPAWN_H
+#ifndef TS_RUNNER_H
+#define TS_RUNNER_H
 
 #include <criterion/criterion.h>
 #include <spawn.h>
