@@ -1,6 +1,6 @@
 /* The stopper side of a stop: mark the target's token, one barrier, then make sure the
  * target sees the mark.
- *  - in a syscall (ts_syscall_cp): the cancel signal (signal.c); the handler (cancel.c)
+ *  - in a syscall (ts_syscall_cp): the cancel signal (send.c); the handler (cancel.c)
  *    moves a PC inside the check-to-syscall window to the cancel exit;
  *  - in a condition wait: a broadcast of the condition it registered, repeated until it
  *    leaves that wait, without ever touching a condition it may have destroyed since;

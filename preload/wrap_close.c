@@ -1,7 +1,8 @@
 /* Interposed descriptor calls that can take the control socket away: daemons close every
  * descriptor, programs dup2 over whatever number they like.  The call runs as it would;
- * if it touched the shim's range (the highest numbers, see control.c) the listener is
- * woken to check its descriptors and make a new socket.  One compare on the fast path. */
+ * if it touched the shim's range (the highest numbers, see control/socket.c) the
+ * listener is woken to check its descriptors and make a new socket.  One compare on the
+ * fast path. */
 #define _GNU_SOURCE
 #define TS_NAMES_INTERPOSED
 #include <unistd.h>

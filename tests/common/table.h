@@ -30,7 +30,7 @@ static inline const struct table_entry *table_find(const char *name)
 	return 0;
 }
 
-/* A call a stop can end while it blocks, in one system call (what tests/targets/cover
+/* A call a stop can end while it blocks, in one system call (what tests/cover/cover
  * covers); COND, WAIT and JOIN are the library waits of tests/core. */
 static inline int table_one_syscall(enum ts_kind k)
 {

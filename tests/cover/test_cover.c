@@ -1,6 +1,6 @@
 /* The coverage test: every blocking entry of preload/calls.def is stopped while blocked
  * in it, and behaves as glibc's without a stop.  The list of calls is compiled in from
- * calls.def, so a call added to the table is tested (tests/targets/cover fails for an
+ * calls.def, so a call added to the table is tested (tests/cover/cover fails for an
  * entry without a case).  Also: a -D_FORTIFY_SOURCE=2 binary stopped in the __*_chk
  * functions.  This runner is never preloaded itself. */
 #define _GNU_SOURCE

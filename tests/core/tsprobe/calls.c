@@ -7,6 +7,7 @@ static void *joinee_main(void *p)
 {
 	struct res *r = p;
 	char c;
+	__atomic_store_n(&r->joinee_tid, gettid(), __ATOMIC_SEQ_CST);
 	while (read(r->jp[0], &c, 1) < 0 && errno == EINTR)
 		;
 	return (void *)42;
@@ -39,8 +40,15 @@ void res_init(struct res *r, int ready)
 	if (ready) {
 		if (write(r->fp[1], "line\n", 5) != 5)
 			die("write");
-		/* ready means: the joinee has exited (its tid word is 0) but is not joined */
-		msleep(20);
+		/* ready means: the joinee has exited (its tid word is 0) but is not joined.  The
+		 * kernel clears the word before the thread leaves /proc: wait for that (a fixed
+		 * sleep was too short on a loaded machine). */
+		double t0 = now();
+		while (!__atomic_load_n(&r->joinee_tid, __ATOMIC_SEQ_CST) || thread_state(r->joinee_tid) != '?') {
+			if (now() - t0 > 10)
+				die("the joinee did not exit");
+			msleep(1);
+		}
 		if (write(r->pipe[1], "data", 4) != 4 || write(r->sp[1], "data", 4) != 4)
 			die("write");
 		r->client = socket(AF_INET, SOCK_STREAM, 0);

@@ -39,6 +39,7 @@ struct res {
 	sem_t sem;     /* 0 unless ready */
 	int jp[2];     /* the joinee reads it: it exits when written, or at once if ready */
 	pthread_t joinee;
+	pid_t joinee_tid;
 	int joined;
 	int fp[2];     /* fgets reads it through stdio */
 	FILE *in;
