@@ -20,10 +20,9 @@ enum {
 	EXIT_NOTFOUND = 127,   /* run: CMD or the library not found */
 };
 
-/* What the CLI accepts from one process for one command, whatever it sends. */
+/* How long the CLI waits for one process, whatever it sends.  The caps on a reply are
+ * the client's: TSC_REPLY_LINES, TSC_REPLY_BYTES. */
 #define CLI_TIMEOUT_S 10.0          /* default --timeout: one deadline for the whole command */
-#define CLI_REPLY_LINES 65536       /* reply lines to one request (thread lines of a list) */
-#define CLI_REPLY_BYTES (16u << 20) /* reply bytes to one command */
 #define CLI_PS_EACH_S 2.0           /* ps: at most this much of the deadline per process */
 
 void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -49,13 +48,13 @@ int next_opt(const char *cmd, int argc, char **argv, const char *shortopts, cons
 double now_mono(void);
 double now_real(void);
 /* Connect to pid, or exit 3 with what is true and what to do.  deadline: CLOCK_MONOTONIC
- * seconds by which the whole command must be done. */
+ * seconds by which the whole command must be done: the connection keeps it, and nothing
+ * is read on it after that. */
 void connect_or_die(struct tsc *c, pid_t pid, double deadline);
-/* Send a request and read its reply lines one at a time, within the deadline and the caps.
- * cli_read returns 0, or -errno (ETIMEDOUT past the deadline, E2BIG over a cap, EPROTO
- * malformed). */
-int cli_request(struct tsc *c, const char *line);
-int cli_read(struct tsc *c, struct tsp_reply *r, double deadline);
+long deadline_ms(double deadline);         /* for tsc_open_until() */
+/* tsc_read(): 0, or -errno (ETIMEDOUT past the deadline, E2BIG over a cap, EPROTO
+ * malformed: cli_why says how, when known). */
+int cli_read(struct tsc *c, struct tsp_reply *r);
 /* The connection broke or timed out or the peer sent nonsense: say which, exit 3. */
 extern const char *cli_why;   /* what was malformed, when known (for lost()) */
 void lost(struct tsc *c, int e) __attribute__((noreturn));
@@ -69,7 +68,7 @@ struct tlist {
 };
 /* `list` on an open connection.  0, or -errno; an `err` reply is reported on stderr and
  * is -EREMOTEIO; a reply that breaks the protocol is -EPROTO with cli_why set. */
-int fetch_list(struct tsc *c, struct tlist *l, double deadline);
+int fetch_list(struct tsc *c, struct tlist *l);
 
 /* escape.c: the only way a byte from a reply, /proc or the user reaches the output. */
 void escape_init(void);                    /* after setlocale: is the terminal UTF-8? */

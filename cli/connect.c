@@ -108,7 +108,7 @@ void connect_or_die(struct tsc *c, pid_t pid, double deadline)
 	/* A process with the library mapped but no socket yet is still starting; a busy one
 	 * may have a slot free in a moment: retry both until the deadline. */
 	for (;;) {
-		e = tsc_open(c, pid);
+		e = tsc_open_until(c, pid, deadline_ms(deadline));
 		if (now_mono() >= deadline)
 			break;
 		if (e == -EAGAIN || (e == -ENOENT && lib_loaded(pid) == 1)) {
@@ -165,25 +165,14 @@ void connect_or_die(struct tsc *c, pid_t pid, double deadline)
 
 const char *cli_why;
 
-/* Lines of the current request and bytes of the whole command (every request). */
-static long lines_in_reply;
-
-int cli_request(struct tsc *c, const char *line)
+long deadline_ms(double deadline)
 {
-	lines_in_reply = 0;
-	return tsc_send(c, line);
+	return (long)(deadline * 1000);
 }
 
-int cli_read(struct tsc *c, struct tsp_reply *r, double deadline)
+int cli_read(struct tsc *c, struct tsp_reply *r)
 {
-	int e;
-	if (now_mono() >= deadline)
-		return -ETIMEDOUT;
-	if (++lines_in_reply > CLI_REPLY_LINES)
-		return -E2BIG;
-	e = tsc_read(c, r);
-	if (!e && now_mono() >= deadline)
-		return -ETIMEDOUT;
+	int e = tsc_read(c, r);
 	if (e == -EPROTO)
 		cli_why = 0;
 	return e;
@@ -204,8 +193,8 @@ void lost(struct tsc *c, int e)
 	if (e == -EREMOTEIO)
 		exit(EXIT_UNREACHABLE); /* the peer's error is already reported */
 	if (e == -E2BIG)
-		die(EXIT_UNREACHABLE, "pid %d sent more than %d lines or %u MiB in reply: refused", (int)pid,
-		    CLI_REPLY_LINES, CLI_REPLY_BYTES >> 20);
+		die(EXIT_UNREACHABLE, "pid %d sent more than %d lines or %ld MiB in reply: refused", (int)pid,
+		    TSC_REPLY_LINES, TSC_REPLY_BYTES >> 20);
 	if (e == -ETIMEDOUT)
 		die(EXIT_UNREACHABLE, "pid %d did not complete its reply within the deadline (--timeout)", (int)pid);
 	if (proc_gone(pid))
@@ -220,13 +209,13 @@ static int count_is(const char *text, int n)
 	return text[0] >= '0' && text[0] <= '9' && !*end && v == n;
 }
 
-int fetch_list(struct tsc *c, struct tlist *l, double deadline)
+int fetch_list(struct tsc *c, struct tlist *l)
 {
 	struct tsp_reply r;
 	char buf[ESC_MAX];
-	int e = cli_request(c, "list");
+	int e = tsc_send(c, "list");
 	l->n = 0;
-	while (!e && !(e = cli_read(c, &r, deadline))) {
+	while (!e && !(e = cli_read(c, &r))) {
 		if (r.type == TSP_R_OK) {
 			if (count_is(r.text, l->n))
 				return 0;

@@ -126,7 +126,7 @@ int cmd_list(int argc, char **argv)
 	pid = parse_pid("list", argv[optind]);
 	deadline = now_mono() + timeout;
 	connect_or_die(&c, pid, deadline);
-	e = fetch_list(&c, &l, deadline);
+	e = fetch_list(&c, &l);
 	if (e)
 		lost(&c, e);
 	tsc_close(&c);

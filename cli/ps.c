@@ -47,7 +47,7 @@ static int probe(const char *path, const struct stat *st1, pid_t pid, double dea
 	char buf[ESC_MAX];
 	int e, i;
 
-	e = kill(pid, 0) < 0 && errno == ESRCH ? -ESRCH : tsc_open(&c, pid);
+	e = kill(pid, 0) < 0 && errno == ESRCH ? -ESRCH : tsc_open_until(&c, pid, deadline_ms(deadline));
 	if (!e && strcmp(c.path, path)) { /* it serves from another directory */
 		tsc_close(&c);
 		return 0;
@@ -59,7 +59,7 @@ static int probe(const char *path, const struct stat *st1, pid_t pid, double dea
 		return 0;
 	}
 	if (!e)
-		e = fetch_list(&c, &l, deadline);
+		e = fetch_list(&c, &l);
 	if (e && e != -EREMOTEIO)
 		fprintf(stderr, "threadstop: ps: pid %d (%s): %s; left out\n", (int)pid, esc(path, buf, sizeof buf),
 			e == -ETIMEDOUT	 ? "no complete answer in time"

@@ -32,7 +32,7 @@ static const char *who(const struct tsp_thread *t, char *buf, size_t sz)
 
 /* --wait: poll the process's list until each stopped thread has left the call it was in
  * (its call counter moved on, or it is in no call) or is gone, or `limit` passed. */
-static int wait_threads(struct tsc *c, struct tsp_thread *st, int n, double limit, double deadline)
+static int wait_threads(struct tsc *c, struct tsp_thread *st, int n, double limit)
 {
 	struct tlist l = { 0 };
 	double t0 = now_mono();
@@ -43,7 +43,7 @@ static int wait_threads(struct tsc *c, struct tsp_thread *st, int n, double limi
 		die(EXIT_UNREACHABLE, "out of memory");
 	while (left) {
 		double el = now_mono() - t0;
-		int e = fetch_list(c, &l, deadline);
+		int e = fetch_list(c, &l);
 		if (e) {
 			/* The connection broke: most likely the process is exiting. */
 			for (j = 0; j < 50 && !proc_gone(c->pid) && e != -EPROTO && e != -E2BIG; j++)
@@ -171,8 +171,8 @@ int cmd_stop(int argc, char **argv)
 		usage_error("stop", "%s", msg);
 	deadline = now_mono() + timeout + (wait ? limit : 0);
 	connect_or_die(&c, pid, deadline);
-	e = cli_request(&c, line);
-	while (!e && !(e = cli_read(&c, &r, deadline))) {
+	e = tsc_send(&c, line);
+	while (!e && !(e = cli_read(&c, &r))) {
 		char w[ESC_MAX], was[ESC_MAX];
 		if (r.type == TSP_R_OK || r.type == TSP_R_ERR)
 			break;
@@ -187,8 +187,15 @@ int cmd_stop(int argc, char **argv)
 			describe_call(was, sizeof was, &st[n]);
 			printf("%s %s (%s)\n", force ? "force-stopped" : "stopped", who(&st[n], w, sizeof w), was);
 			n++;
+		} else if (r.type == TSP_R_UNDELIVERED) {
+			/* matched, but the process could not interrupt its call: not a stop */
+			describe_call(was, sizeof was, &r.th);
+			printf("not delivered: %s (%s): the process could not interrupt this call (its signal was "
+			       "refused); the stop stays marked: its next blocking call fails\n",
+			       who(&r.th, w, sizeof w), was);
+			undelivered++;
 		} else {
-			malformed(pid, "a line other than 'stopped' or 'unmatched' in reply to 'stop'");
+			malformed(pid, "a line other than 'stopped', 'undelivered' or 'unmatched' in reply to 'stop'");
 		}
 	}
 	if (e) {
@@ -208,9 +215,17 @@ int cmd_stop(int argc, char **argv)
 		tsc_close(&c);
 		free(sels);
 		free(st);
-		if (!strcmp(r.code, TSP_E_NOMATCH) && !n) {
+		if (!strcmp(r.code, TSP_E_NOMATCH) && !n && !undelivered) {
 			fprintf(stderr, "threadstop: nothing stopped: no thread of pid %d matches (see 'threadstop list %d')\n",
 				(int)pid, (int)pid);
+			return EXIT_NOMATCH;
+		}
+		if (!strcmp(r.code, TSP_E_UNDELIVERED) && !n) {
+			fflush(stdout);
+			fprintf(stderr,
+				"threadstop: nothing stopped: pid %d could not interrupt the call of any matching thread "
+				"(THREADSTOP_DEBUG=1 in its environment says why)\n",
+				(int)pid);
 			return EXIT_NOMATCH;
 		}
 		die(EXIT_UNREACHABLE, "pid %d answered with an error: %s %s", (int)pid, esc(r.code, buf, sizeof buf),
@@ -223,7 +238,7 @@ int cmd_stop(int argc, char **argv)
 			malformed(pid, "its 'ok' does not count the 'stopped' lines");
 	}
 	fflush(stdout);
-	rc = wait ? wait_threads(&c, st, n, limit, deadline) : EXIT_DONE;
+	rc = wait && n ? wait_threads(&c, st, n, limit) : EXIT_DONE;
 	tsc_close(&c);
 	free(st);
 	free(sels);

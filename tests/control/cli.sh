@@ -81,6 +81,18 @@ wait_for 20 test -s "$WORK/zombie" || fail "no zombie"
 ZC=$(cat "$WORK/zombie")
 wait_for 20 gone "$ZC" || fail "the zombie's child did not end"
 expect 3 "pid $ZC has exited: it is a zombie \(its parent, pid $Z," "$T" list "$ZC"
+# thread_stop() gives the errno include/threadstop.h documents for each.
+capi() { # capi PID: thread_stop(PID, "all", 0) from a program under the shim
+	LD_PRELOAD="$THREADSTOP_LIB" $PY -c '
+import ctypes, errno, sys
+lib = ctypes.CDLL(None, use_errno=True)
+r = lib.thread_stop(int(sys.argv[1]), b"all", 0)
+print(r, errno.errorcode.get(ctypes.get_errno(), ctypes.get_errno()) if r < 0 else "ok")
+' "$1" 2>&1
+}
+for c in "$D:-1 ESRCH" "$ZC:-1 ESRCH" "$S:-1 ENOENT"; do
+	r=$(capi "${c%%:*}"); [ "$r" = "${c#*:}" ] || fail "thread_stop(${c%%:*}): '$r', not '${c#*:}'"
+done
 
 # Against a real process: options anywhere, '--', and --wait's value.
 "$T" run --signal 40 -- sleep 1000 & P=$!; PIDS+=($P)
