@@ -224,7 +224,7 @@ int cmd_stop(int argc, char **argv)
 			fflush(stdout);
 			fprintf(stderr,
 				"threadstop: nothing stopped: pid %d could not interrupt the call of any matching thread "
-				"(THREADSTOP_DEBUG=1 in its environment says why)\n",
+				"(its signal was refused, e.g. by a seccomp filter)\n",
 				(int)pid);
 			return EXIT_NOMATCH;
 		}
