@@ -12,7 +12,11 @@
  *         poll      poll of an empty pipe with a zero timeout
  *         pingpong  pthread_cond_signal/pthread_cond_wait between two threads (one round
  *                   trip = two waits and two signals; ns per round trip)
- *         read-st   read, in a single-threaded process (every other mode runs one extra
+ *         write     write(2) of 1 byte to /dev/null
+ *         accept4   accept4 on a non-blocking listening socket with no connection (EAGAIN)
+ *         epoll_wait  epoll_wait on an empty epoll set, timeout 0
+ *         nanosleep nanosleep of 0 ns
+ *         MODE-st   MODE in a single-threaded process (every other mode runs one extra
  *                   idle thread, as any program that threadstop is used on does)
  * The idle thread keeps glibc on its multi-threaded paths in both runs: under the shim
  * the process has the control thread anyway. */
@@ -24,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,6 +71,36 @@ static void run_poll(long n)
 	for (long i = 0; i < n; i++)
 		if (poll(&p, 1, 0) != 0)
 			die("poll");
+}
+
+static void run_write(long n)
+{
+	for (long i = 0; i < n; i++)
+		if (write(fd_a, "", 1) != 1)
+			die("write");
+}
+
+static void run_accept4(long n)
+{
+	for (long i = 0; i < n; i++)
+		if (accept4(fd_a, 0, 0, SOCK_CLOEXEC) != -1 || errno != EAGAIN)
+			die("accept4");
+}
+
+static void run_epoll_wait(long n)
+{
+	struct epoll_event ev;
+	for (long i = 0; i < n; i++)
+		if (epoll_wait(fd_a, &ev, 1, 0) != 0)
+			die("epoll_wait");
+}
+
+static void run_nanosleep(long n)
+{
+	struct timespec ts = { 0, 0 };
+	for (long i = 0; i < n; i++)
+		if (nanosleep(&ts, 0))
+			die("nanosleep");
 }
 
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
@@ -125,7 +161,7 @@ int main(int argc, char **argv)
 	int sv[2], single = 0;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s read|recv|poll|pingpong|read-st N REPS\n", argv[0]);
+		fprintf(stderr, "usage: %s read|write|recv|accept4|poll|epoll_wait|nanosleep|pingpong[-st] N REPS\n", argv[0]);
 		return 2;
 	}
 	mode = argv[1];
@@ -133,11 +169,37 @@ int main(int argc, char **argv)
 	reps = atol(argv[3]);
 	if (n < 1 || reps < 1 || reps > 64)
 		return 2;
-	if (!strcmp(mode, "read") || !strcmp(mode, "read-st")) {
+	{ /* MODE-st: no idle thread */
+		size_t len = strlen(mode);
+		static char base[32];
+		if (len > 3 && len < sizeof base && !strcmp(mode + len - 3, "-st")) {
+			memcpy(base, mode, len - 3);
+			base[len - 3] = 0;
+			mode = base;
+			single = 1;
+		}
+	}
+	if (!strcmp(mode, "read")) {
 		run = run_read;
-		single = mode[4] == '-';
 		if ((fd_a = open("/dev/zero", O_RDONLY)) < 0)
 			die("/dev/zero");
+	} else if (!strcmp(mode, "write")) {
+		run = run_write;
+		if ((fd_a = open("/dev/null", O_WRONLY)) < 0)
+			die("/dev/null");
+	} else if (!strcmp(mode, "accept4")) {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		run = run_accept4;
+		snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "ts-bench-fast-%d", getpid());
+		if ((fd_a = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0)) < 0 ||
+		    bind(fd_a, (struct sockaddr *)&a, sizeof a) || listen(fd_a, 1))
+			die("listen");
+	} else if (!strcmp(mode, "epoll_wait")) {
+		run = run_epoll_wait;
+		if ((fd_a = epoll_create1(0)) < 0)
+			die("epoll_create1");
+	} else if (!strcmp(mode, "nanosleep")) {
+		run = run_nanosleep;
 	} else if (!strcmp(mode, "recv")) {
 		run = run_recv;
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))

@@ -3,7 +3,8 @@
  *
  * The handler runs in the target thread.  A signal of the shim's number that the shim
  * did not send goes to the program's virtual disposition (sigvirt.c).  For its own:
- *  - the PC lies in ts_syscall_cp's window (arch/): move it to the cancel exit, so the
+ *  - the PC lies in a cancellation window (ts_syscall_cp's, or one inlined in a wrapper:
+ *    block.c): move it to the cancel exit, so the
  *    call never (re-)enters the kernel; -EINTR or -ECANCELED with a stop pending then
  *    means cancelled (the fast path, cancel.h);
  *  - the thread is not in an interposed call but blocked in a system call of glibc's own
@@ -77,7 +78,7 @@ static int futex_wait_op(long op)
 static void on_signal(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
-	uintptr_t pc = ts_arch_pc(uc);
+	uintptr_t pc = ts_arch_pc(uc), to;
 	struct ts_thread *t = &ts_tls;
 	int s, call, e = errno;
 
@@ -89,8 +90,8 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 	s = __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
 	if (!(s & (TS_STOP_BITS | TS_PCANCEL)) || (s & (TS_NEW | TS_DEAD)))
 		return;
-	if (pc >= (uintptr_t)ts_cp_begin && pc < (uintptr_t)ts_cp_end) {
-		ts_arch_set_pc(uc, (uintptr_t)ts_cp_cancel);
+	if ((to = ts_cp_window_cancel(pc))) {
+		ts_arch_set_pc(uc, to);
 		return;
 	}
 	if (!(s & TS_STOP_BITS) || !ts_arch_at_syscall(pc))

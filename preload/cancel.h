@@ -4,6 +4,7 @@
 #ifndef TS_CANCEL_H
 #define TS_CANCEL_H
 
+#include <sys/syscall.h>
 #include "calls.h"
 #include "registry.h"
 
@@ -16,66 +17,92 @@ void ts_exit_forced(struct ts_thread *t) __attribute__((noreturn)) TS_HIDDEN;
 void ts_cond_leave(struct ts_thread *t) TS_HIDDEN;
 void ts_join_init(void) TS_HIDDEN;  /* wrap_thread.c: where glibc keeps a thread's tid */
 
-/* A blocking syscall, cancellable (policy PLAIN).  The fast path: one TLS load of the
- * token and a branch, then a few plain stores that describe the call for `list` and for
- * the stopper (who signals the thread only while call is set). */
-TS_INLINE long ts_block_plain(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
+/* How many arguments system call nr reads, where the fast path can leave the other
+ * registers alone (a constant in every wrapper; 6 when unsure). */
+TS_INLINE int ts_nargs(long nr)
 {
-	struct ts_thread *t = &ts_tls;
-	long r;
-	int saved;
-	long saved_arg;
-
-	if (unlikely(t->stop)) {
-	slow:
-		switch (ts_slow(t)) {
-		case TS_CANCEL: return -ECANCELED;
-		case TS_PASS: return ts_sys(nr, a, b, c, d, e, f);
-		}
+	switch (nr) {
+	case SYS_read: case SYS_write: case SYS_readv: case SYS_writev: case SYS_poll:
+	case SYS_accept: case SYS_connect: case SYS_recvmsg: case SYS_sendmsg:
+		return 3;
+	case SYS_accept4: case SYS_epoll_wait: case SYS_clock_nanosleep: case SYS_pread64:
+	case SYS_pwrite64: case SYS_wait4: case SYS_rt_sigtimedwait:
+		return 4;
 	}
-	saved = t->call;
-	saved_arg = t->arg;
+	return 6;
+}
+
+/* The cancellable syscall the fast path uses: inlined where the port provides it
+ * (arch.h, TS_ARCH_CP_INLINE), else the out-of-line ts_syscall_cp. */
+#ifdef TS_ARCH_CP_INLINE
+#define ts_cp(nr, ...) ts_arch_syscall_cp(ts_nargs(nr), __VA_ARGS__)
+#else
+#define ts_cp(nr, token, ...) ts_syscall_cp(token, __VA_ARGS__)
+#endif
+
+/* Where the cancel handler moves a PC found inside a cancellation window (the out-of-line
+ * one or an inlined one), or 0 when pc is in none (block.c). */
+uintptr_t ts_cp_window_cancel(uintptr_t pc) TS_HIDDEN;
+
+/* The slow paths, out of line (block.c), so that the fast path needs no saved register
+ * and no frame: the token was set at entry (policy PLAIN, or LATE), or the call failed
+ * with r and may have been stopped. */
+long ts_block_slow(int id, long arg, long nr, long a, long b, long c, long d, long e, long f) TS_HIDDEN;
+long ts_block_late_slow(int id, long arg, long nr, long a, long b, long c, long d, long e, long f) TS_HIDDEN;
+long ts_block_failed(long r, int id, long arg, long nr, long a, long b, long c, long d, long e, long f) TS_HIDDEN;
+
+/* A blocking syscall, cancellable (policy PLAIN).  The fast path: one TLS load of the
+ * token (and the call) and a branch, a few plain stores that describe the call for `list` and for the
+ * stopper (who signals the thread only while call is set), the window, the stores undone,
+ * one compare of the result.  Anything else (a token set, an error) is out of line. */
+TS_INLINE int ts_busy(const struct ts_thread *t)
+{
+	/* The token and the call in one load: a call made while another is in progress (from
+	 * a signal handler) takes the slow path, which saves and restores the outer one. */
+	uint64_t stop_call;
+	__builtin_memcpy(&stop_call, t, sizeof stop_call);
+	return stop_call != 0;
+}
+
+/* The fast path proper, once ts_busy() said no. */
+TS_INLINE long ts_block_fast(struct ts_thread *t, int id, long arg, long nr, long a, long b, long c, long d, long e,
+			     long f)
+{
+	long r;
 	t->arg = arg;
 	t->seq++;
 	t->call = id;
-	r = ts_syscall_cp(&t->stop, nr, a, b, c, d, e, f);
-	t->call = saved;
-	t->arg = saved_arg;
-	if (unlikely(r == -EINTR || r == -ECANCELED) && __atomic_load_n(&t->stop, __ATOMIC_RELAXED))
-		goto slow;
+	r = ts_cp(nr, &t->stop, nr, a, b, c, d, e, f);
+	t->call = TS_C_none;
+	/* An error with the token set: a stop may have interrupted the call (EINTR,
+	 * ECANCELED); anything else is the call's own result. */
+	if (unlikely((unsigned long)r > -4096UL) && unlikely(t->stop))
+		return ts_block_failed(r, id, arg, nr, a, b, c, d, e, f);
 	return r;
 }
+
+TS_INLINE long ts_block_plain(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
+{
+	struct ts_thread *t = &ts_tls;
+	if (unlikely(ts_busy(t)))
+		return ts_block_slow(id, arg, nr, a, b, c, d, e, f);
+	return ts_block_fast(t, id, arg, nr, a, b, c, d, e, f);
+}
+
+_Static_assert(__builtin_offsetof(struct ts_thread, stop) == 0 && __builtin_offsetof(struct ts_thread, call) == 4,
+	       "ts_block_plain loads the token and the call as one 64-bit word");
 
 /* Output and opens (policy LATE): a stop already pending when the call begins does not
  * fail it, so that a stopped thread can still report its error, flush its output or open
  * a file on its way out (CPython prints the traceback of the stopped call to stderr).  A
  * stop that arrives while the call is in progress, blocked, ends it with ECANCELED as it
- * ends any call; a forced stop exits as everywhere. */
-static inline long ts_block_late(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
+ * ends any call; a forced stop exits as everywhere (block.c). */
+TS_INLINE long ts_block_late(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
 {
-	static const int go = 0;
 	struct ts_thread *t = &ts_tls;
-	long r;
-	int saved;
-	long saved_arg;
-
-	if (likely(!t->stop))
-		return ts_block_plain(id, arg, nr, a, b, c, d, e, f);
-	switch (ts_slow(t)) {
-	case TS_PASS: return ts_sys(nr, a, b, c, d, e, f);
-	case TS_GO: return ts_block_plain(id, arg, nr, a, b, c, d, e, f);
-	}
-	/* The token is set: check a zero one instead, so the call goes in; the handler still
-	 * moves a new stop's signal inside the window to the cancel exit. */
-	saved = t->call;
-	saved_arg = t->arg;
-	t->arg = arg;
-	t->seq++;
-	t->call = id;
-	r = ts_syscall_cp(&go, nr, a, b, c, d, e, f);
-	t->call = saved;
-	t->arg = saved_arg;
-	return r == -EINTR ? -ECANCELED : r;
+	if (unlikely(ts_busy(t)))
+		return ts_block_late_slow(id, arg, nr, a, b, c, d, e, f);
+	return ts_block_fast(t, id, arg, nr, a, b, c, d, e, f);
 }
 
 /* Call `id` as its entry in calls.def says (the policy is a constant where id is). */

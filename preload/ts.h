@@ -45,12 +45,22 @@ static inline long ts_ms(const struct timespec *ts)
 	return ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
 }
 
-/* The libc convention: -1 and errno. */
+/* The libc convention: -1 and errno.  errno is libc's static TLS: at the same offset from
+ * the thread pointer in every thread, learnt at the first error (block.c), then written
+ * inline, as libc itself does. */
+long ts_set_errno(long r) TS_HIDDEN;
+extern long ts_errno_tp TS_HIDDEN;
 static inline long ts_ret(long r)
 {
 	if (unlikely((unsigned long)r > -4096UL)) {
-		errno = (int)-r;
-		return -1;
+#ifdef __SEG_FS
+		long off = __atomic_load_n(&ts_errno_tp, __ATOMIC_RELAXED);
+		if (likely(off)) {
+			*(int __seg_fs *)off = (int)-r;
+			return -1;
+		}
+#endif
+		return ts_set_errno(r);
 	}
 	return r;
 }

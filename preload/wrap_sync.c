@@ -5,6 +5,8 @@
  * failure there as fatal). */
 #define _GNU_SOURCE
 #define TS_NAMES_INTERPOSED
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include "cancel.h"
 
 /* Enter a condition or semaphore wait: the slow path if the token is set, then publish
@@ -36,7 +38,10 @@ static int real_timed(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t c
 	return REAL(pthread_cond_timedwait)(c, m, abstime);
 }
 
-static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
+/* The general case: a stop pending at entry, an unregistered thread, or a wait begun
+ * inside another interposed call (from a signal handler).  Out of line. */
+static __attribute__((noinline)) int cond_wait_slow(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
+						     const struct timespec *abstime)
 {
 	struct ts_thread *t = &ts_tls;
 	int saved = t->call, immune = wait_enter(t, id, abstime), s, r;
@@ -63,6 +68,55 @@ static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t cl
 	return r;
 pass:
 	return abstime ? real_timed(id, c, m, clock, abstime) : REAL(pthread_cond_wait)(c, m);
+}
+
+/* A stop arrived during a wait of the fast path: a forced one exits, a plain one makes a
+ * successful return of a wait that is not immune ECANCELED. */
+static __attribute__((noinline)) int cond_wait_stopped(struct ts_thread *t, int r, int immune)
+{
+	int s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	if (s & TS_FORCE)
+		ts_exit_forced(t);
+	if (!immune && (s & TS_STOP) && r == 0)
+		r = ECANCELED;
+	return r;
+}
+
+/* The stopper was broadcasting our condition as we left (stop.c: cond_kick). */
+static __attribute__((noinline)) void cond_left_busy(struct ts_thread *t)
+{
+	while (!__atomic_load_n(&t->cond_done, __ATOMIC_ACQUIRE))
+		ts_sys(SYS_futex, (long)&t->cond_done, FUTEX_WAIT_PRIVATE, 0, 0, 0, 0);
+	t->cond_done = 0;
+}
+
+/* The fast path: no stop, no call in progress.  What cond_wait_slow does, with the
+ * immunity a constant (TIMED or not), the call restored to none, and the leaving
+ * handshake (ts_cond_leave) inline. */
+TS_INLINE int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
+{
+	struct ts_thread *t = &ts_tls;
+	int immune = ts_call_policy[id] == TS_P_TIMED, r;
+
+	if (unlikely(ts_busy(t)))
+		return cond_wait_slow(id, c, m, clock, abstime);
+	t->arg = abstime ? -2 : -1;
+	t->immune = immune;
+	t->seq++;
+	t->call = id;
+	(void)__atomic_exchange_n(&t->cond, c, __ATOMIC_SEQ_CST);
+	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED) & (TS_FORCE | (immune ? 0 : TS_STOP))))
+		r = ECANCELED;
+	else if (abstime)
+		r = real_timed(id, c, m, clock, abstime);
+	else
+		r = REAL(pthread_cond_wait)(c, m);
+	if (unlikely(__atomic_exchange_n(&t->cond, 0, __ATOMIC_ACQ_REL) == TS_COND_BUSY))
+		cond_left_busy(t);
+	t->call = TS_C_none;
+	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE) & TS_STOP_BITS))
+		return cond_wait_stopped(t, r, immune);
+	return r;
 }
 
 TS_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)

@@ -20,6 +20,60 @@ extern const char ts_cp_begin[], ts_cp_end[], ts_cp_cancel[] __attribute__((visi
  * must never go through its wrappers. */
 long ts_sys(long nr, long a, long b, long c, long d, long e, long f) __attribute__((visibility("hidden")));
 
+/* Optional (a port may leave it out; cancel.h then calls ts_syscall_cp): the cancellable
+ * system call inlined into each wrapper, so that the fast path is a leaf function with no
+ * call, no argument shuffling and no saved registers.  Each expansion is a window of its
+ * own, [1:, 2:), recorded with its cancel exit (3:) in the section ts_cp_windows as
+ * offsets from the record (no relocations); the handler looks a PC up there
+ * (ts_cp_window_cancel, cancel.h).  Same contract as ts_syscall_cp. */
+#define TS_ARCH_CP_INLINE 1
+struct ts_cp_window { int32_t begin, end, cancel; };  /* each relative to its own field */
+
+#define TS_ARCH_CP_ASM                                                         \
+	"1:	cmpl $0, %[tok]\n"                                              \
+	"	jne 3f\n"                                                        \
+	"	syscall\n"                                                       \
+	"2:\n"                                                                   \
+	"	.pushsection .text.unlikely,\"ax\",@progbits\n"                 \
+	"3:	mov $-125, %%rax\n" /* -ECANCELED */                            \
+	"	jmp 2b\n"                                                        \
+	"	.popsection\n"                                                   \
+	"	.pushsection ts_cp_windows,\"a\",@progbits\n"                   \
+	"	.balign 4\n"                                                     \
+	"	.long 1b - .\n"                                                  \
+	"	.long 2b - .\n"                                                  \
+	"	.long 3b - .\n"                                                  \
+	"	.popsection"
+
+/* n: how many of the arguments the system call reads (a constant where it is inlined):
+ * the registers of the others are left as they are. */
+static inline __attribute__((always_inline)) long
+ts_arch_syscall_cp(int n, const int *token, long nr, long a, long b, long c, long d, long e, long f)
+{
+	long r = nr;
+	if (n <= 3) {
+		__asm__ volatile(TS_ARCH_CP_ASM
+				 : "+a"(r)
+				 : [tok] "m"(*token), "D"(a), "S"(b), "d"(c)
+				 : "rcx", "r11", "memory", "cc");
+	} else if (n == 4) {
+		register long r10 __asm__("r10") = d;
+		__asm__ volatile(TS_ARCH_CP_ASM
+				 : "+a"(r)
+				 : [tok] "m"(*token), "D"(a), "S"(b), "d"(c), "r"(r10)
+				 : "rcx", "r11", "memory", "cc");
+	} else {
+		register long r10 __asm__("r10") = d;
+		register long r8 __asm__("r8") = e;
+		register long r9 __asm__("r9") = f;
+		__asm__ volatile(TS_ARCH_CP_ASM
+				 : "+a"(r)
+				 : [tok] "m"(*token), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+				 : "rcx", "r11", "memory", "cc");
+	}
+	return r;
+}
+
 /* The interrupted program counter, and moving it. */
 static inline uintptr_t ts_arch_pc(const ucontext_t *uc)
 {
