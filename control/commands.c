@@ -1,6 +1,7 @@
 /* The commands of the control protocol (doc/protocol.md), run in the listener thread:
- * `list` and `stop` work on a snapshot of the registry, taken under its lock for as
- * short as possible; names and glibc-internal calls are read from /proc afterwards.
+ * `list` and `stop` work on a snapshot of the registry (names included: wrap_name.c),
+ * taken under its lock for as short as possible; glibc-internal calls are read from
+ * /proc afterwards.
  * Raw system calls only. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -40,28 +41,9 @@ static int64_t now_real_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* A thread's name, from /proc. */
-static void snap_name(struct snap *s)
-{
-	char path[48];
-	long r = -1;
-	int fd;
-	snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)s->tid);
-	fd = (int)ts_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	if (fd >= 0) {
-		r = ts_sys(SYS_read, fd, (long)s->name, sizeof s->name - 1, 0, 0, 0);
-		ts_close_raw(fd);
-	}
-	if (r > 0 && s->name[r - 1] == '\n')
-		r--;
-	s->namelen = r > 0 ? (int)r : 0;
-	s->name[s->namelen] = 0;
-}
-
 /* Copy what `list` and `stop` need of every registered thread, under the registry lock
- * for as short as possible; names are read afterwards, from /proc, when `names` is set
- * (else they are empty).  Returns the count. */
-static int snapshot(int names)
+ * for as short as possible.  Returns the count. */
+static int snapshot(void)
 {
 	struct ts_thread *t;
 	int64_t now = now_real_ns();
@@ -90,6 +72,9 @@ static int snapshot(int names)
 		s->arg = __atomic_load_n(&t->arg, __ATOMIC_RELAXED);
 		s->seq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
 		s->since = -1;
+		__builtin_memcpy(s->name, t->name, sizeof t->name);
+		s->name[sizeof t->name - 1] = 0;
+		s->namelen = (int)strlen(s->name);
 		if (s->call > 0 && s->call < TS_C_count) {
 			/* No clock on the fast path: "since" is when we first saw this call. */
 			if (t->seen_seq != s->seq || !t->seen_ns) {
@@ -114,10 +99,6 @@ static int snapshot(int names)
 				s->arg = args[0];
 			}
 		}
-		s->namelen = 0;
-		s->name[0] = 0;
-		if (names)
-			snap_name(s);
 	}
 	return n;
 }
@@ -160,7 +141,7 @@ static void thread_line(struct ts_conn *c, const char *type, const struct snap *
 static void do_list(struct ts_conn *c)
 {
 	char line[64];
-	int i, n = snapshot(1);
+	int i, n = snapshot();
 	if (n < 0) {
 		ts_reply_err(c, TSP_E_NOMEM, "out of memory");
 		return;
@@ -178,13 +159,8 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 	int *idx = 0;
 	int i, k, n, m = 0, found;
 	char line[TSP_REPLY_MAX];
-	/* Reading 1,000 names from /proc takes milliseconds: before the stop only when a
-	 * selector needs them, or when forced threads may exit before we could read them. */
-	int names_first = req->force;
 
-	for (k = 0; k < req->nsel; k++)
-		names_first |= req->sel[k].kind == TSP_SEL_NAME;
-	n = snapshot(names_first);
+	n = snapshot();
 	if (n >= 0) {
 		tids = malloc((size_t)(n ? n : 1) * (sizeof *tids + sizeof *idx + 1));
 		idx = tids ? (int *)(tids + (n ? n : 1)) : 0;
@@ -207,11 +183,8 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 	}
 	found = m ? ts_stop_tids(tids, m, req->force ? TS_FORCE : 0, ok) : 0;
 	for (i = 0; i < m; i++)
-		if (ok[i]) {
-			if (!names_first)
-				snap_name(&snaps[idx[i]]);
+		if (ok[i])
 			thread_line(c, "stopped", &snaps[idx[i]]);
-		}
 	free(tids);
 	for (k = 0; k < req->nsel; k++) {
 		char esc[TSP_PAT_MAX * 4 + 1];

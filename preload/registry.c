@@ -1,6 +1,10 @@
-/* The per-thread cancel token (static TLS) and the registry of live threads: a list
- * under one mutex, taken only when a thread starts or ends and by stoppers and `list`. */
+/* The per-thread cancel token (static TLS) and the registry of live threads: a list and
+ * an index by tid under one mutex, taken only when a thread starts or ends and by
+ * stoppers and `list`. */
 #define _GNU_SOURCE
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "registry.h"
 
@@ -15,9 +19,90 @@ void ts_registry_lock(void) { pthread_mutex_lock(&registry_mutex); }
 void ts_registry_unlock(void) { pthread_mutex_unlock(&registry_mutex); }
 struct ts_thread *ts_registry_first(void) { return registry; }
 
+/* The index by tid: open addressing, linear probing, at most half full, under the
+ * registry lock.  It starts in a static table and grows in whole pages from mmap (no
+ * malloc: threads register from signal handlers, and the listener must not allocate).
+ * Where mmap fails the index is dropped and lookups walk the list. */
+struct slot { pid_t tid; struct ts_thread *t; };
+static struct slot first_slots[256];
+static struct slot *slots = first_slots;
+static unsigned nslots = 256, nused;
+static int index_ok = 1;
+
+static unsigned slot_of(pid_t tid, unsigned n)
+{
+	return ((uint32_t)tid * 2654435761u) & (n - 1); /* n: a power of two */
+}
+
+static void index_put(struct slot *tab, unsigned n, struct ts_thread *t)
+{
+	unsigned i = slot_of(t->tid, n);
+	while (tab[i].t)
+		i = (i + 1) & (n - 1);
+	tab[i].tid = t->tid;
+	tab[i].t = t;
+}
+
+static void index_add(struct ts_thread *t)
+{
+	if (!index_ok)
+		return;
+	if (2 * (nused + 1) > nslots) {
+		unsigned n = nslots * 2, i;
+		long p = ts_sys(SYS_mmap, 0, (long)(n * sizeof *slots), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				-1, 0);
+		if (p < 0 && p > -4096) {
+			index_ok = 0;
+			return;
+		}
+		for (i = 0; i < nslots; i++)
+			if (slots[i].t)
+				index_put((struct slot *)p, n, slots[i].t);
+		if (slots != first_slots)
+			ts_sys(SYS_munmap, (long)slots, (long)(nslots * sizeof *slots), 0, 0, 0, 0);
+		slots = (struct slot *)p;
+		nslots = n;
+	}
+	index_put(slots, nslots, t);
+	nused++;
+}
+
+/* Backward-shift deletion: no tombstones, so lookups stay short however many threads
+ * came and went. */
+static void index_del(struct ts_thread *t)
+{
+	unsigned m = nslots - 1, i, j, k;
+	if (!index_ok)
+		return;
+	for (i = slot_of(t->tid, nslots); slots[i].t != t; i = (i + 1) & m)
+		if (!slots[i].t)
+			return;
+	/* Knuth's algorithm R: pull back each later entry of the run whose home slot k
+	 * does not lie cyclically in (i, j]. */
+	for (j = i;;) {
+		j = (j + 1) & m;
+		if (!slots[j].t)
+			break;
+		k = slot_of(slots[j].tid, nslots);
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		slots[i] = slots[j];
+		i = j;
+	}
+	slots[i].t = 0;
+	nused--;
+}
+
 struct ts_thread *ts_find_tid(pid_t tid)
 {
 	struct ts_thread *t;
+	if (index_ok) {
+		unsigned i = slot_of(tid, nslots);
+		for (; slots[i].t; i = (i + 1) & (nslots - 1))
+			if (slots[i].tid == tid)
+				return slots[i].t;
+		return 0;
+	}
 	for (t = registry; t; t = t->next)
 		if (t->tid == tid)
 			return t;
@@ -51,6 +136,7 @@ static void on_thread_exit(void *p)
 	struct ts_thread *t = p;
 	ts_registry_lock();
 	unlink_locked(t);
+	index_del(t);
 	__atomic_store_n(&t->stop, TS_DEAD, __ATOMIC_RELEASE);
 	ts_registry_unlock();
 }
@@ -65,11 +151,15 @@ void ts_register(struct ts_thread *t)
 	t->tid = gettid();
 	t->self = pthread_self();
 	ts_registry_lock();
+	/* (under the lock: a pthread_setname_np of this thread from another either finds it
+	 * linked, or changed the name before this reads it) */
+	ts_sys(SYS_prctl, PR_GET_NAME, (long)t->name, 0, 0, 0, 0);
 	t->prev = 0;
 	t->next = registry;
 	if (registry)
 		registry->prev = t;
 	registry = t;
+	index_add(t);
 	__atomic_and_fetch(&t->stop, ~(TS_NEW | TS_BUSY), __ATOMIC_RELEASE);
 	ts_registry_unlock();
 	if (exit_key_ok)
@@ -83,12 +173,20 @@ void ts_registry_fork_child(void)
 	struct ts_thread *t = &ts_tls;
 	pthread_mutex_init(&registry_mutex, 0);
 	registry = 0;
+	if (slots != first_slots)
+		ts_sys(SYS_munmap, (long)slots, (long)(nslots * sizeof *slots), 0, 0, 0, 0);
+	__builtin_memset(first_slots, 0, sizeof first_slots);
+	slots = first_slots;
+	nslots = 256;
+	nused = 0;
+	index_ok = 1;
 	if (t->stop & (TS_NEW | TS_DEAD))
 		return;
 	t->tid = gettid();
 	t->next = t->prev = 0;
 	t->cond = 0;
 	registry = t;
+	index_add(t);
 	__atomic_and_fetch(&t->stop, ~(TS_STOP_BITS | TS_PCANCEL), __ATOMIC_RELAXED);
 }
 

@@ -33,6 +33,7 @@ struct ts_thread {
 	struct ts_thread *next, *prev;
 	unsigned seen_seq;     /* control plane: the seq when it first saw this call ... */
 	int64_t seen_ns;       /* ... and when (CLOCK_REALTIME ns) */
+	char name[16];         /* its name (comm), kept by wrap_name.c; registry lock */
 };
 
 #define TS_COND_BUSY ((pthread_cond_t *)1)
@@ -43,7 +44,7 @@ void ts_registry_init(void) TS_HIDDEN;
 void ts_register(struct ts_thread *t) TS_HIDDEN;
 void ts_registry_lock(void) TS_HIDDEN;
 void ts_registry_unlock(void) TS_HIDDEN;
-struct ts_thread *ts_find_tid(pid_t tid) TS_HIDDEN;      /* registry locked */
+struct ts_thread *ts_find_tid(pid_t tid) TS_HIDDEN;      /* registry locked; O(1) */
 struct ts_thread *ts_find_self(pthread_t th) TS_HIDDEN;  /* registry locked */
 struct ts_thread *ts_registry_first(void) TS_HIDDEN;     /* registry locked */
 void ts_registry_fork_child(void) TS_HIDDEN;             /* fork.c */

@@ -65,9 +65,8 @@ int ts_mark(struct ts_thread *t, unsigned bits)
 /* After ts_mark() and ts_barrier(): wake t if it sits in a call a stop with these bits
  * ends.  Returns nonzero when the wake-up must be repeated until t has left that call
  * (ts_kick_more): condition waits, glibc waits, glibc-internal system calls. */
-int ts_kick(struct ts_thread *t, unsigned bits)
+static int kick_call(struct ts_thread *t, unsigned bits, int call)
 {
-	int call = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
 	if (t == &ts_tls)
 		return 0;
 	if (call == TS_C_none) {
@@ -90,6 +89,28 @@ int ts_kick(struct ts_thread *t, unsigned bits)
 	}
 	ts_send(t);
 	return 0;
+}
+
+int ts_kick(struct ts_thread *t, unsigned bits)
+{
+	return kick_call(t, bits, __atomic_load_n(&t->call, __ATOMIC_RELAXED));
+}
+
+/* ts_kick() after ts_mark(), with the barrier only when it is needed.  A thread seen
+ * inside a call (after its mark) gets the signal or the broadcast whatever it does next:
+ * the handler or its next look at the token comes after the mark.  Only a thread seen
+ * outside every call may be just entering one without seeing its token yet: for it, the
+ * barrier, and a second look.  So stopping threads blocked in calls costs no
+ * membarrier (an IPI to every CPU running the process). */
+static int kick_lazy(struct ts_thread *t, unsigned bits, int *barrier_done)
+{
+	int call = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
+	if (call == TS_C_none && !*barrier_done) {
+		ts_barrier();
+		*barrier_done = 1;
+		call = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
+	}
+	return kick_call(t, bits, call);
 }
 
 /* A single wake-up can come too early: a condition waiter registers just before it
@@ -128,55 +149,23 @@ void ts_kick_more(pid_t tid, unsigned bits, unsigned seq)
 	} while (more && total < 200000000);
 }
 
-static int cmp_tid_idx(const void *a, const void *b, void *tids)
-{
-	pid_t x = ((const pid_t *)tids)[*(const int *)a], y = ((const pid_t *)tids)[*(const int *)b];
-	return (x > y) - (x < y);
-}
-
-/* Find the registry entries of tids[0..n) in one walk of the registry (registry locked):
- * each entry lives in its own thread's TLS, so every entry visited costs a cache and TLB
- * miss, and a walk per tid made stopping 1,000 threads take 50 ms.  With the tids sorted
- * (through an index), a walk matches each entry by binary search.  Returns -1 when out
- * of memory (the caller then looks each tid up on its own). */
+/* The registry entries of tids[0..n) (registry locked): O(1) each (registry.c's index). */
 static int find_tids(const pid_t *tids, int n, struct ts_thread **tp)
 {
-	int stack[64], *idx = n <= 64 ? stack : malloc((size_t)n * sizeof *idx);
-	struct ts_thread *t;
-	int i;
-	if (!idx)
-		return -1;
-	for (i = 0; i < n; i++) {
-		idx[i] = i;
-		tp[i] = 0;
-	}
-	qsort_r(idx, (size_t)n, sizeof *idx, cmp_tid_idx, (void *)tids);
-	for (t = ts_registry_first(); t; t = t->next) {
-		int lo = 0, hi = n;
-		while (lo < hi) {
-			int mid = (lo + hi) / 2;
-			if (tids[idx[mid]] < t->tid)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (; lo < n && tids[idx[lo]] == t->tid; lo++)
-			tp[idx[lo]] = t;
-	}
-	if (idx != stack)
-		free(idx);
+	for (int i = 0; i < n; i++)
+		tp[i] = ts_find_tid(tids[i]);
 	return 0;
 }
 
-/* Stop the registered threads whose tids are listed: mark them all, one barrier, then
- * wake each.  flags: TS_FORCE or 0.  ok[i] says whether tids[i] was found.  Returns how
+/* Stop the registered threads whose tids are listed: mark them all, then wake each (one
+ * barrier, if any is outside a call: kick_lazy).  flags: TS_FORCE or 0.  ok[i] says whether tids[i] was found.  Returns how
  * many were. */
 int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 {
 	unsigned bits = TS_STOP | (flags & TS_FORCE);
 	struct ts_thread *one, **tp = n <= 1 ? &one : malloc((size_t)n * (sizeof *tp + sizeof(unsigned)));
 	unsigned seq1 = 0, *seqs = n <= 1 ? &seq1 : tp ? (unsigned *)(tp + n) : 0;
-	int i, found = 0, conds = 0, each = !tp;
+	int i, found = 0, conds = 0, each = !tp, barrier_done = 0;
 	ts_registry_lock();
 	if (n == 1)
 		one = ts_find_tid(tids[0]);
@@ -192,10 +181,9 @@ int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 			found++;
 		}
 	}
-	ts_barrier();
 	for (i = 0; i < n; i++) {
 		struct ts_thread *t = ok[i] ? (each ? ts_find_tid(tids[i]) : tp[i]) : 0;
-		if (t && ts_kick(t, bits)) {
+		if (t && kick_lazy(t, bits, &barrier_done)) {
 			ok[i] = 2, conds++;
 			if (seqs)
 				seqs[i] = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
