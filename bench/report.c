@@ -24,6 +24,7 @@ char **env_plain, **env_shim;
 FILE *mdf;
 int ntap, nfail, nmissed;
 char tmpdir[64];
+const char *datadir;
 
 long long now_ns(void)
 {
@@ -152,12 +153,17 @@ double median(double *v, int n)
 
 int target_start(struct target *t, char *const argv[], int with_stdin)
 {
+	return target_start_env(t, argv, with_stdin, env_shim);
+}
+
+int target_start_env(struct target *t, char *const argv[], int with_stdin, char **env)
+{
 	int o[2], i[2] = { -1, -1 };
 	t->in = -1;
 	t->out = 0;
 	if (pipe2(o, O_CLOEXEC) || (with_stdin && pipe2(i, O_CLOEXEC)))
 		return 0;
-	t->pid = spawn(argv, env_shim, i[0], o[1]);
+	t->pid = spawn(argv, env, i[0], o[1]);
 	close(o[1]);
 	if (i[0] >= 0)
 		close(i[0]);

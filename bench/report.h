@@ -12,6 +12,7 @@ extern char **env_plain, **env_shim;       /* without and with LD_PRELOAD */
 extern FILE *mdf;                          /* the Markdown report */
 extern int ntap, nfail, nmissed;
 extern char tmpdir[64];
+extern const char *datadir;                /* --data DIR: the figures' data for the plots, or 0 */
 
 #define MD(...) fprintf(mdf, __VA_ARGS__)
 
@@ -35,6 +36,7 @@ struct target {
 	char line[256];
 };
 int target_start(struct target *t, char *const argv[], int with_stdin);
+int target_start_env(struct target *t, char *const argv[], int with_stdin, char **env);
 int target_end(struct target *t, const char *what);
 
 /* The groups, in the order of doc/benchmarks.md. */

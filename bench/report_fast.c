@@ -19,7 +19,7 @@ void fast_path(void)
 		{ "read", 200000, 1.02, "`read` 1 byte from /dev/zero" },
 		{ "recv", 200000, 1.02, "`recv` 1 byte, `MSG_PEEK`, socketpair" },
 		{ "poll", 200000, 1.02, "`poll` 1 empty pipe, timeout 0" },
-		{ "pingpong", 20000, 1.03, "cond signal/wait ping-pong (per round trip)" },
+		{ "pingpong", 20000, 1.03, "cond signal/wait ping-pong (per round trip; CPU-time ratio <= 1.02 too)" },
 		{ "read-st", 200000, 0, "`read`, single-threaded process" },
 	};
 	int rounds = quick ? 2 : 15, reps = quick ? 1 : 5;
@@ -71,10 +71,13 @@ void fast_path(void)
 			hi = ratio[r] > hi ? ratio[r] : hi;
 		}
 		double med = median(ratio, rounds), cmed = median(cratio, rounds);
-		const char *v = B[b].target > 0 ? verdict(med <= B[b].target) : "-";
+		/* the ping-pong: also the CPU-time ratio (<= 1.02), which leaves out the waits for
+		 * a CPU that other programs hold */
+		int met = med <= B[b].target && (strcmp(B[b].mode, "pingpong") || cmed <= 1.02);
+		const char *v = B[b].target > 0 ? verdict(met) : "-";
 		tap(1, "fast %s: plain %.1f ns, shim %.1f ns, ratio median %.3f (min %.3f, max %.3f), CPU time ratio median %.3f%s%s",
 		    B[b].mode, mp, ms, med, lo, hi, cmed, B[b].target > 0 && !quick ? ", target met: " : "",
-		    B[b].target > 0 && !quick ? (med <= B[b].target ? "yes" : "NO") : "");
+		    B[b].target > 0 && !quick ? (met ? "yes" : "NO") : "");
 		if (B[b].target > 0)
 			MD("| %s | %ld | %.1f | %.1f | %.3f | %.3f | %.3f | %.3f | <= %.2f | %s |\n", B[b].what, n, mp, ms, med, lo, hi,
 			   cmed, B[b].target, v);
@@ -111,31 +114,44 @@ static double callgrind_ir(const char *prog, const char *mode, long n)
 
 void instructions(void)
 {
-	static const char *const modes[] = { "read", "recv", "poll", "pingpong" };
-	long n = 20000, calls = n + n / 10 + 1; /* ts-bench-fast: warm-up n/10+1, then n */
+	/* (modes of ts-bench-fast; -st: a single-threaded process, plain glibc's cheapest case) */
+	static const struct { const char *mode, *what; long n; double target; } M[] = {
+		{ "read-st", "`read` 1 byte, /dev/zero", 20000, 20 },
+		{ "write-st", "`write` 1 byte, /dev/null", 20000, 20 },
+		{ "recv-st", "`recv` 1 byte, `MSG_PEEK`", 20000, 20 },
+		{ "accept4-st", "`accept4`, non-blocking, `EAGAIN`", 20000, 20 },
+		{ "poll-st", "`poll`, timeout 0", 20000, 20 },
+		{ "epoll_wait-st", "`epoll_wait`, timeout 0", 20000, 20 },
+		{ "nanosleep-st", "`nanosleep` 0 ns", 2000, 20 },
+		{ "pingpong", "condition ping-pong, per round trip (two waits)", 20000, 80 },
+	};
 	if (access("/usr/bin/valgrind", X_OK)) {
 		tap(1, "instructions # SKIP valgrind not installed");
 		return;
 	}
 	MD("## Instructions per call (callgrind)\n\n"
 	   "User-space instructions counted by `valgrind --tool=callgrind`, repeatable whatever "
-	   "the noise: (I(2N) - I(N)) / calls for N = %ld, of `ts-bench-fast` (plain) and of "
-	   "`ts-bench-fast-linked` (the same source linked against libthreadstop.so, which "
+	   "the noise: (I(2N) - I(N)) / calls, of `ts-bench-fast MODE` (plain glibc) and of "
+	   "`ts-bench-fast-linked MODE` (the same source linked against libthreadstop.so, which "
 	   "interposes exactly as LD_PRELOAD does; valgrind's launcher is a shell script that "
-	   "should not be preloaded). The kernel's work is not counted.\n\n"
-	   "| call | plain instr/call | shim instr/call | difference |\n|---|---|---|---|\n",
-	   n);
-	for (int i = 0; i < 4; i++) {
-		double p1 = callgrind_ir("ts-bench-fast", modes[i], n), p2 = callgrind_ir("ts-bench-fast", modes[i], 2 * n);
-		double s1 = callgrind_ir("ts-bench-fast-linked", modes[i], n),
-		       s2 = callgrind_ir("ts-bench-fast-linked", modes[i], 2 * n);
+	   "should not be preloaded). The calls run in a single-threaded process (glibc's "
+	   "cheapest path: no cancellation bookkeeping); the kernel's work is not counted. "
+	   "Target: at most +20 per call with no stop pending, +40 per condition wait.\n\n"
+	   "| call | N | plain instr/call | shim instr/call | difference | target | |\n|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < sizeof M / sizeof M[0]; i++) {
+		long n = M[i].n, calls = n + n / 10; /* ts-bench-fast: warm-up n/10+1, then n */
+		double p1 = callgrind_ir("ts-bench-fast", M[i].mode, n), p2 = callgrind_ir("ts-bench-fast", M[i].mode, 2 * n);
+		double s1 = callgrind_ir("ts-bench-fast-linked", M[i].mode, n),
+		       s2 = callgrind_ir("ts-bench-fast-linked", M[i].mode, 2 * n);
 		if (p1 < 0 || p2 < 0 || s1 < 0 || s2 < 0) {
-			tap(0, "instructions %s: callgrind failed", modes[i]);
+			tap(0, "instructions %s: callgrind failed", M[i].mode);
 			continue;
 		}
 		double p = (p2 - p1) / (double)calls, s = (s2 - s1) / (double)calls;
-		tap(1, "instructions %s: plain %.1f, shim %.1f per call", modes[i], p, s);
-		MD("| %s%s | %.1f | %.1f | %+.1f |\n", modes[i], i == 3 ? " (per round trip, both threads)" : "", p, s, s - p);
+		int met = s - p <= M[i].target + 0.5;
+		tap(1, "instructions %s: plain %.1f, shim %.1f per call (%+.1f)%s", M[i].mode, p, s, s - p,
+		    met ? ", target met" : ", target MISSED");
+		MD("| %s | %ld | %.1f | %.1f | %+.1f | <= +%.0f | %s |\n", M[i].what, n, p, s, s - p, M[i].target, verdict(met));
 	}
 	MD("\n");
 }
@@ -156,7 +172,9 @@ void latency(void)
 	   "| call | stops | p50 us | p99 us | max us | target p50 <= 15, p99 <= 50 |\n|---|---|---|---|---|---|\n",
 	   count, count);
 	for (int i = 0; i < 5; i++) {
-		char *argv[] = { bin("ts-bench-stop"), "latency", (char *)calls[i], cbuf, 0 };
+		char dump[512];
+		snprintf(dump, sizeof dump, "%s/latency-%s.dat", datadir ? datadir : tmpdir, calls[i]);
+		char *argv[] = { bin("ts-bench-stop"), "latency", (char *)calls[i], cbuf, datadir ? dump : 0, 0 };
 		long n = 0, spurious = 0;
 		long long p50, p99, max;
 		int ok = run_capture(argv, env_shim, out, sizeof out, 0) &&
@@ -173,7 +191,7 @@ void latency(void)
 		if (spurious)
 			cond_spurious = spurious, cond_count = n;
 	}
-	MD("\n");
+	MD("\nThe distribution of each (`doc/img/latency-cdf.svg`):\n\n![stop latency, CDF per call](img/latency-cdf.svg)\n\n");
 	if (cond_spurious) {
 		note("cond_wait: %ld spurious wake-ups (return 0) over %ld stops", cond_spurious, cond_count);
 		MD("The `cond_wait` waiter saw %ld spurious wake-ups (returns of 0, which POSIX allows and "

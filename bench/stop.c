@@ -7,12 +7,18 @@
  *       the blocked thread takes t1 right after its call returns ECANCELED, clears its
  *       stop and blocks again.  Prints "n p50 p99 max" of t1 - t0 in ns, and for cond_wait
  *       the number of spurious wake-ups (returns of 0) it waited through.
- *   ts-bench-stop many N inproc|socket|wait
- *       N threads blocked in read on one empty pipe.  Prints "ready PID" once all sleep.
- *       inproc: the main thread then stops each with thread_stop_tid() (t0 before the
- *       first); socket: it stops them all with thread_stop(getpid(), "call:read"), through
- *       the control socket as the CLI does, minus the CLI's process start; wait: it waits
- *       for a stop from outside (threadstop stop PID all).  Prints
+ *       With a third argument FILE, also writes every t1 - t0 (ns, sorted) to FILE.
+ *   ts-bench-stop many N inproc|socket|glob|pick|wait|floor
+ *       N threads (named "reader") blocked in read on one empty pipe.  Prints "ready PID"
+ *       once all sleep.  inproc: the main thread then stops each with thread_stop_tid()
+ *       (t0 before the first); socket: it stops them all with thread_stop(getpid(),
+ *       "call:read"), through the control socket as the CLI does, minus the CLI's process
+ *       start; glob: the same with the name glob "r*"; pick: it stops up to 51 of them one
+ *       at a time (thread_stop_tid, then waits for that read to return) and prints
+ *       "pick K P50 MAX" (ns), then stops the rest; wait: it waits for a stop from outside
+ *       (threadstop stop PID all); floor: without the shim, the same threads woken by a
+ *       bare tgkill each (a signal whose handler does nothing, without SA_RESTART), the
+ *       floor any stop of N blocked threads is compared with.  Prints
  *       "done N_CANCELLED T0 T_LAST" (CLOCK_MONOTONIC ns; T0 = 0 for wait) when every
  *       reader has returned (they wait for each other before they exit: the figure is
  *       the stop, not their exit); wait then stays until end of file on stdin, so that
@@ -27,6 +33,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +149,7 @@ static int cmp_ll(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int latency(const char *call, long count)
+static int latency(const char *call, long count, const char *dump)
 {
 	long long *t0, *d;
 	pthread_t th;
@@ -190,6 +197,15 @@ static int latency(const char *call, long count)
 		d[i] = L.t1[i] - t0[i];
 	qsort(d, (size_t)count, sizeof *d, cmp_ll);
 	printf("%ld %lld %lld %lld %ld\n", count, d[count / 2], d[(count * 99 + 99) / 100 - 1], d[count - 1], L.spurious);
+	if (dump) {
+		FILE *f = fopen(dump, "w");
+		if (!f)
+			die(dump);
+		for (long i = 0; i < count; i++)
+			fprintf(f, "%lld\n", d[i]);
+		if (fclose(f))
+			die(dump);
+	}
 	return 0;
 }
 
@@ -198,7 +214,9 @@ static int latency(const char *call, long count)
 static int many_fd;
 static long long *many_t1;
 static pid_t *many_tid;
-static int many_ready, many_cancelled, many_returned, many_release;
+static int many_ready, many_cancelled, many_returned, many_release, many_floor;
+
+static void on_usr1(int sig) { (void)sig; }
 
 static void *reader(void *arg)
 {
@@ -209,7 +227,7 @@ static void *reader(void *arg)
 	__atomic_fetch_add(&many_ready, 1, __ATOMIC_RELEASE);
 	r = read(many_fd, &b, 1);
 	many_t1[i] = now_ns();
-	if (r == -1 && errno == ECANCELED)
+	if (r == -1 && errno == (many_floor ? EINTR : ECANCELED))
 		__atomic_fetch_add(&many_cancelled, 1, __ATOMIC_RELAXED);
 	{ /* park until all have returned: the figure is the stop, not the threads' exit */
 		__atomic_fetch_add(&many_returned, 1, __ATOMIC_RELEASE);
@@ -225,7 +243,10 @@ static int many(long n, const char *how)
 	pthread_t *th = calloc((size_t)n, sizeof *th);
 	long long t0 = 0, last = 0;
 	char b;
-	int p[2], inproc = !strcmp(how, "inproc"), socket = !strcmp(how, "socket");
+	int p[2], inproc = !strcmp(how, "inproc"), socket = !strcmp(how, "socket") || !strcmp(how, "glob");
+	int pick = !strcmp(how, "pick");
+	if (n < 1)
+		exit(2);
 	many_t1 = calloc((size_t)n, sizeof *many_t1);
 	many_tid = calloc((size_t)n, sizeof *many_tid);
 	if (!th || !many_t1 || !many_tid || pipe(p))
@@ -233,25 +254,59 @@ static int many(long n, const char *how)
 	many_fd = p[0];
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 << 10);
-	for (long i = 0; i < n; i++)
+	if ((many_floor = !strcmp(how, "floor"))) {
+		struct sigaction sa = { .sa_handler = on_usr1 }; /* no SA_RESTART: read returns EINTR */
+		sigaction(SIGUSR1, &sa, 0);
+	}
+	for (long i = 0; i < n; i++) {
 		if (pthread_create(&th[i], &attr, reader, (void *)i))
 			die("pthread_create");
+		if (!many_floor)
+			pthread_setname_np(th[i], "reader");
+	}
 	while (__atomic_load_n(&many_ready, __ATOMIC_ACQUIRE) != n)
 		sched_yield();
 	for (long i = 0; i < n; i++)
 		wait_asleep(many_tid[i]);
 	printf("ready %d\n", getpid());
 	fflush(stdout);
-	if (inproc) {
+	if (many_floor) {
+		pid_t pid = getpid();
+		t0 = now_ns();
+		for (long i = 0; i < n; i++)
+			if (syscall(SYS_tgkill, pid, many_tid[i], SIGUSR1))
+				die("tgkill");
+	} else if (pick) {
+		/* one at a time, each a stop of one thread among n blocked ones */
+		long k = n < 51 ? n : 51, step = n / k;
+		long long d[51];
+		for (long j = 0; j < k; j++) {
+			long i = j * step;
+			long long s0 = now_ns();
+			if (stop_tid(many_tid[i], 0))
+				die("thread_stop_tid");
+			while (__atomic_load_n(&many_returned, __ATOMIC_ACQUIRE) != j + 1)
+				sched_yield();
+			d[j] = many_t1[i] - s0;
+		}
+		qsort(d, (size_t)k, sizeof *d, cmp_ll);
+		printf("pick %ld %lld %lld\n", k, d[k / 2], d[k - 1]);
+		fflush(stdout);
+		t0 = now_ns();
+		for (long i = 0; i < n; i++)
+			if (i % step || i / step >= k)
+				stop_tid(many_tid[i], 0);
+	} else if (inproc) {
 		t0 = now_ns();
 		for (long i = 0; i < n; i++)
 			if (stop_tid(many_tid[i], 0))
 				die("thread_stop_tid");
 	} else if (socket) {
 		int r;
+		const char *sel = how[0] == 'g' ? "r*" : "call:read";
 		t0 = now_ns();
-		if ((r = stop_sel(getpid(), "call:read", 0)) != n) {
-			fprintf(stderr, "ts-bench-stop: thread_stop(call:read) returned %d: %s\n", r, strerror(errno));
+		if ((r = stop_sel(getpid(), sel, 0)) != n) {
+			fprintf(stderr, "ts-bench-stop: thread_stop(%s) returned %d: %s\n", sel, r, strerror(errno));
 			exit(1);
 		}
 	}
@@ -269,7 +324,7 @@ static int many(long n, const char *how)
 	}
 	printf("done %d %lld %lld\n", many_cancelled, t0, last);
 	fflush(stdout);
-	if (!inproc && !socket) /* wait: stay until the CLI is done with us (stdin closed) */
+	if (!strcmp(how, "wait")) /* stay until the CLI is done with us (stdin closed) */
 		while (syscall(SYS_read, 0, &b, 1) > 0)
 			;
 	if (getenv("TSB_DEBUG")) {
@@ -318,16 +373,18 @@ int main(int argc, char **argv)
 	stop_tid = (int (*)(pid_t, unsigned))dlsym(RTLD_DEFAULT, "thread_stop_tid");
 	stop_clear = (void (*)(void))dlsym(RTLD_DEFAULT, "thread_stop_clear");
 	stop_sel = (int (*)(pid_t, const char *, unsigned))dlsym(RTLD_DEFAULT, "thread_stop");
+	if (argc == 4 && !strcmp(argv[1], "many") && !strcmp(argv[3], "floor"))
+		return many(atol(argv[2]), argv[3]); /* the floor runs without the shim */
 	if (!stop_tid || !stop_clear) {
 		fprintf(stderr, "ts-bench-stop: run me with LD_PRELOAD=libthreadstop.so\n");
 		return 77;
 	}
-	if (argc == 4 && !strcmp(argv[1], "latency"))
-		return latency(argv[2], atol(argv[3]));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "latency"))
+		return latency(argv[2], atol(argv[3]), argc == 5 ? argv[4] : 0);
 	if (argc == 4 && !strcmp(argv[1], "many"))
 		return many(atol(argv[2]), argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "one"))
 		return one();
-	fprintf(stderr, "usage: ts-bench-stop latency CALL COUNT | many N inproc|socket|wait | one\n");
+	fprintf(stderr, "usage: ts-bench-stop latency CALL COUNT [FILE] | many N inproc|socket|glob|pick|wait|floor | one\n");
 	return 2;
 }

@@ -71,7 +71,7 @@ struct tlist {
 int fetch_list(struct tsc *c, struct tlist *l);
 
 /* escape.c: the only way a byte from a reply, /proc or the user reaches the output. */
-void escape_init(void);                    /* after setlocale: is the terminal UTF-8? */
+void escape_init(void);                    /* setlocale(LC_CTYPE, ""): is the terminal UTF-8? */
 /* Printable form of n bytes for a terminal: `\` as `\\`, control and non-printable
  * characters and bytes that are not valid UTF-8 (or any non-ASCII byte outside a UTF-8
  * locale) as `\xHH`.  Writes at most outsz bytes (NUL included; truncated at a character
@@ -81,7 +81,7 @@ int term_escape(const char *in, size_t n, char *out, size_t outsz, int utf8);
  * U+0080..U+009F, U+2028, U+2029 as \uXXXX, each invalid byte as \ufffd.  Returns the
  * length it needs (as snprintf: the output is complete when that is < outsz). */
 size_t json_escape(const char *in, size_t n, char *out, size_t outsz);
-int term_utf8(void);                       /* what escape_init found */
+int term_utf8(void);                       /* what escape_init found (run at the first need) */
 /* Print s escaped for the terminal, padded with spaces to `width` columns (0: no pad;
  * negative: right-aligned). */
 void put_field(FILE *f, const char *s, int width);

@@ -3,21 +3,41 @@
  * measure terminal fields in display columns so that UTF-8 names align. */
 #define _GNU_SOURCE
 #include <langinfo.h>
+#include <locale.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 #include "cli.h"
 
-static int utf8_term;
+static int utf8_term = -1;
 
+/* The locale is loaded only when a field holds a byte outside ASCII: setlocale() reads
+ * several files, a large part of a short command's run (doc/benchmarks.md, the CLI). */
 void escape_init(void)
 {
-	const char *cs = nl_langinfo(CODESET);
+	const char *cs;
+	setlocale(LC_CTYPE, "");
+	cs = nl_langinfo(CODESET);
 	utf8_term = cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
 }
 
-int term_utf8(void) { return utf8_term; }
+int term_utf8(void)
+{
+	if (utf8_term < 0)
+		escape_init();
+	return utf8_term;
+}
+
+/* What term_escape needs to know for s: whether the terminal is UTF-8, asked only when
+ * the answer matters. */
+static int utf8_for(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return term_utf8();
+	return 0;
+}
 
 /* The code point of the valid UTF-8 sequence at s (shortest form, no surrogates, at most
  * U+10FFFF) and its length in *len; -1 if s does not start one. */
@@ -134,13 +154,15 @@ size_t json_escape(const char *in, size_t n, char *out, size_t outsz)
 int field_width(const char *s)
 {
 	char buf[ESC_MAX];
-	return term_escape(s, strlen(s), buf, sizeof buf, utf8_term);
+	size_t n = strlen(s);
+	return term_escape(s, n, buf, sizeof buf, utf8_for(s, n));
 }
 
 void put_field(FILE *f, const char *s, int width)
 {
 	char buf[ESC_MAX];
-	int w = term_escape(s, strlen(s), buf, sizeof buf, utf8_term);
+	size_t n = strlen(s);
+	int w = term_escape(s, n, buf, sizeof buf, utf8_for(s, n));
 	int pad = (width < 0 ? -width : width) - w;
 	if (width < 0)
 		for (; pad > 0; pad--)
@@ -166,6 +188,7 @@ void put_json(FILE *f, const char *s)
 
 const char *esc(const char *s, char *buf, size_t sz)
 {
-	term_escape(s, strlen(s), buf, sz, utf8_term);
+	size_t n = strlen(s);
+	term_escape(s, n, buf, sz, utf8_for(s, n));
 	return buf;
 }

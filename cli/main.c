@@ -3,7 +3,6 @@
  * itself preloaded.  This file only dispatches to the subcommands. */
 #define _GNU_SOURCE
 #include <getopt.h>
-#include <locale.h>
 #include <string.h>
 #include "cli.h"
 
@@ -35,8 +34,7 @@ int main(int argc, char **argv)
 	char buf[64];
 	unsigned i;
 
-	setlocale(LC_CTYPE, "");
-	escape_init();
+	/* (no setlocale here: escape.c loads the locale when a field needs it) */
 	if (!cmd)
 		usage_error(0, "no command given (commands: run, list, stop, ps, help)");
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
