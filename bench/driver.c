@@ -5,6 +5,8 @@
  *
  *   ts-bench [--quick] --lib LIBTHREADSTOP --bin DIR --cli THREADSTOP [--md FILE] [--data DIR]
  *     --bin DIR: where ts-bench-fast, -fast-linked, -stop and -mem are.
+ *     --only GROUP: run one group (fast_path, instructions, latency, scale, cli_and_idle,
+ *     memory), to iterate on it.
  *     --data DIR: where to write the data of the plots (scripts/bench draws them):
  *     latency-CALL.dat (every stop latency, ns, sorted), scale.dat (the curves). */
 #define _GNU_SOURCE
@@ -45,7 +47,7 @@ static char **make_env(int preload)
 
 int main(int argc, char **argv)
 {
-	const char *mdpath = 0;
+	const char *mdpath = 0, *only = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
 			quick = 1;
@@ -59,8 +61,10 @@ int main(int argc, char **argv)
 			mdpath = argv[++i];
 		else if (!strcmp(argv[i], "--data") && i + 1 < argc)
 			datadir = argv[++i];
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
 		else {
-			fprintf(stderr, "usage: ts-bench [--quick] --lib LIB --bin DIR --cli THREADSTOP [--md FILE] [--data DIR]\n");
+			fprintf(stderr, "usage: ts-bench [--quick] --lib LIB --bin DIR --cli THREADSTOP [--md FILE] [--data DIR] [--only GROUP]\n");
 			return 2;
 		}
 	}
@@ -76,13 +80,14 @@ int main(int argc, char **argv)
 	env_plain = make_env(0);
 	env_shim = make_env(1);
 	mdf = open_memstream(&md, &mdlen);
-	fast_path();
+#define RUN(group) if (!only || !strcmp(only, #group)) group()
+	RUN(fast_path);
 	if (!quick)
-		instructions();
-	latency();
-	scale();
-	cli_and_idle();
-	memory();
+		RUN(instructions);
+	RUN(latency);
+	RUN(scale);
+	RUN(cli_and_idle);
+	RUN(memory);
 	fclose(mdf);
 	if (mdpath) {
 		FILE *f = fopen(mdpath, "w");

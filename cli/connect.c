@@ -104,7 +104,8 @@ void connect_or_die(struct tsc *c, pid_t pid, double deadline)
 {
 	char pbuf[ESC_MAX];
 	int e;
-	check_reachable(pid);
+	/* (check_reachable() runs when the connection fails, to say why: tsc_open_until reads
+	 * /proc/PID/status itself, and a second read costs a good part of a short command) */
 	/* A process with the library mapped but no socket yet is still starting; a busy one
 	 * may have a slot free in a moment: retry both until the deadline. */
 	for (;;) {

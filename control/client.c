@@ -86,8 +86,9 @@ static int find_socket(pid_t pid, uid_t tuid, char *out, size_t outsz)
 	char tsdir[TSC_PATH_MAX] = "", xdg[TSC_PATH_MAX] = "", dir[TSC_PATH_MAX], first[TSC_PATH_MAX] = "";
 	const char *mytsdir = getenv("THREADSTOP_DIR"), *myxdg = getenv("XDG_RUNTIME_DIR");
 	int k, i, r, n;
-	target_env(pid, tsdir, xdg, sizeof tsdir);
 	for (k = 0; k < 4; k++) {
+		if (k == 1) /* read only when our own THREADSTOP_DIR did not have it */
+			target_env(pid, tsdir, xdg, sizeof tsdir);
 		for (i = 0; i < 2; i++) {
 			if (k == 0)
 				r = mytsdir && *mytsdir ? tsc_dir(i, mytsdir, 0, 0, dir, sizeof dir) : -1;
