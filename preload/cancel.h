@@ -17,6 +17,9 @@ void ts_exit_forced(struct ts_thread *t) __attribute__((noreturn)) TS_HIDDEN;
 void ts_cond_leave(struct ts_thread *t) TS_HIDDEN;
 void ts_join_init(void) TS_HIDDEN;  /* wrap_thread.c: where glibc keeps a thread's tid */
 
+/* The cancellable syscall the fast path uses: inlined where the port provides it
+ * (arch.h, TS_ARCH_CP_INLINE), else the out-of-line ts_syscall_cp. */
+#ifdef TS_ARCH_CP_INLINE
 /* How many arguments system call nr reads, where the fast path can leave the other
  * registers alone (a constant in every wrapper; 6 when unsure). */
 TS_INLINE int ts_nargs(long nr)
@@ -31,10 +34,6 @@ TS_INLINE int ts_nargs(long nr)
 	}
 	return 6;
 }
-
-/* The cancellable syscall the fast path uses: inlined where the port provides it
- * (arch.h, TS_ARCH_CP_INLINE), else the out-of-line ts_syscall_cp. */
-#ifdef TS_ARCH_CP_INLINE
 #define ts_cp(nr, ...) ts_arch_syscall_cp(ts_nargs(nr), __VA_ARGS__)
 #else
 #define ts_cp(nr, token, ...) ts_syscall_cp(token, __VA_ARGS__)
