@@ -9,7 +9,7 @@
  *  - the PC lies in ts_syscall_cp's window: move it to the cancel exit (cancel.c, design);
  *  - the thread is not in an interposed call but blocked in a system call of glibc's own
  *    (stdio's read, a semaphore's futex): the kernel rewound the PC onto the `syscall`
- *    instruction to restart it (SA_RESTART).  For an allowlisted call that has made no
+ *    instruction to restart it (SA_RESTART; arch/ARCH/arch.h knows the instruction).  For an allowlisted call that has made no
  *    progress by definition of a restart, skip the instruction and return ECANCELED
  *    (EINTR for a futex wait, the only error glibc's futex callers expect). */
 #define _GNU_SOURCE
@@ -105,8 +105,7 @@ static int is_ours(const siginfo_t *si)
 static void on_signal(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
-	greg_t *r = uc->uc_mcontext.gregs;
-	uintptr_t pc = (uintptr_t)r[REG_RIP];
+	uintptr_t pc = ts_arch_pc(uc);
 	struct ts_thread *t = &ts_tls;
 	int s, call, e = errno;
 
@@ -119,21 +118,19 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 	if (!(s & (TS_STOPPED | TS_PCANCEL)) || (s & (TS_NEW | TS_DEAD)))
 		return;
 	if (pc >= (uintptr_t)ts_cp_begin && pc < (uintptr_t)ts_cp_end) {
-		r[REG_RIP] = (greg_t)(uintptr_t)ts_cp_cancel;
+		ts_arch_set_pc(uc, (uintptr_t)ts_cp_cancel);
 		return;
 	}
-	if (!(s & TS_STOPPED) || ((const unsigned char *)pc)[0] != 0x0f || ((const unsigned char *)pc)[1] != 0x05)
+	if (!(s & TS_STOPPED) || !ts_arch_on_syscall(pc))
 		return;
 	call = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
-	if (call == TS_C_none && ts_foreign_stoppable(r[REG_RAX], r[REG_RSI])) {
-		r[REG_RAX] = -ECANCELED;
-		r[REG_RIP] = (greg_t)(pc + 2);
-	} else if (call != TS_C_none && ts_call_kind[call] == TS_K_WAIT && r[REG_RAX] == SYS_futex &&
-		   futex_wait_op(r[REG_RSI]) && ((s & TS_FORCE) || !t->cond_immune)) {
+	if (call == TS_C_none && ts_foreign_stoppable(ts_arch_sysnr(uc), ts_arch_sysarg(uc, 1))) {
+		ts_arch_skip_syscall(uc, -ECANCELED);
+	} else if (call != TS_C_none && ts_call_kind[call] == TS_K_WAIT && ts_arch_sysnr(uc) == SYS_futex &&
+		   futex_wait_op(ts_arch_sysarg(uc, 1)) && ((s & TS_FORCE) || !t->cond_immune)) {
 		/* (an immune wait is left alone: a signal still queued from an earlier kick may
 		 * arrive in a wait begun after the stop) */
-		r[REG_RAX] = -EINTR;
-		r[REG_RIP] = (greg_t)(pc + 2);
+		ts_arch_skip_syscall(uc, -EINTR);
 	}
 }
 

@@ -18,16 +18,48 @@ struct run {
 	char out[16384];
 };
 
+/* In a cross build (cross/aarch64-linux-gnu.ini) the targets run under an emulator:
+ * TS_TEST_WRAPPER is its command line, e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu". */
+static const char *emulator(void)
+{
+	const char *w = getenv("TS_TEST_WRAPPER");
+	return w && *w ? w : 0;
+}
+
+/* A test that needs what an emulator cannot stand in for skips, saying why. */
+#define SKIP_IF_EMULATED(why) \
+	do { \
+		if (emulator()) \
+			cr_skip_test("not under %s: %s", emulator(), why); \
+	} while (0)
+
 /* Run argv with LD_PRELOAD=preload_list (none if empty) and extra_env; the caller's
- * LD_PRELOAD and THREADSTOP_* variables are not passed on. */
+ * LD_PRELOAD and THREADSTOP_* variables are not passed on.  Under an emulator the
+ * preload goes to the emulated program (-E), not to the emulator. */
 static void run_env(struct run *r, char *const argv[], const char *preload_list, char *const extra_env[])
 {
-	static char preload[4096];
-	char *envp[512];
-	int n = 0, fd[2], st;
+	static char preload[4096], guest_preload[4096], wrapper[1024];
+	char *envp[512], *wargv[64];
+	int n = 0, fd[2], st, wrapped = 0;
 	size_t len = 0;
 	pid_t pid;
 	posix_spawn_file_actions_t fa;
+
+	if (emulator()) {
+		snprintf(wrapper, sizeof wrapper, "%s", emulator());
+		for (char *w = strtok(wrapper, " "); w && wrapped < 40; w = strtok(0, " "))
+			wargv[wrapped++] = w;
+		if (*preload_list) {
+			snprintf(guest_preload, sizeof guest_preload, "LD_PRELOAD=%s", preload_list);
+			wargv[wrapped++] = "-E";
+			wargv[wrapped++] = guest_preload;
+		}
+		for (int i = 0; argv[i] && wrapped < 63; i++)
+			wargv[wrapped++] = argv[i];
+		wargv[wrapped] = 0;
+		argv = wargv;
+		preload_list = "";
+	}
 
 	/* A sanitized shim in an uninstrumented program needs the sanitizer runtime first. */
 	const char *rt = getenv("THREADSTOP_TEST_PRELOAD_FIRST");
@@ -45,7 +77,7 @@ static void run_env(struct run *r, char *const argv[], const char *preload_list,
 	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, fd[1], 2);
 	posix_spawn_file_actions_addclose(&fa, fd[0]);
-	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, 0, argv, envp), 0, "spawn %s", argv[0]);
+	cr_assert_eq((wrapped ? posix_spawnp : posix_spawn)(&pid, argv[0], &fa, 0, argv, envp), 0, "spawn %s", argv[0]);
 	close(fd[1]);
 	for (;;) {
 		ssize_t k = read(fd[0], r->out + len, sizeof r->out - 1 - len);

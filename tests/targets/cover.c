@@ -19,6 +19,7 @@
 /* Call the plain names (pread, open, fcntl...): under meson's _FILE_OFFSET_BITS=64 the
  * headers would turn them into their *64 twins. */
 #undef _FILE_OFFSET_BITS
+#include <dlfcn.h>
 #include <mqueue.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -413,7 +414,17 @@ static long c_accept(struct res *r) { long fd = R(accept(r->fd[0], 0, 0)); if (f
 static long c_accept4(struct res *r) { long fd = R(accept4(r->fd[0], 0, 0, SOCK_CLOEXEC)); if (fd >= 0) close((int)fd); return fd < 0 ? fd : 0; }
 
 static long c_send(struct res *r) { return R(send(r->fd[0], obuf, 4, 0)); }
+#ifdef __aarch64__
+/* glibc for aarch64 keeps __send only as a compat symbol (__send@GLIBC_2.17), which new
+ * programs cannot link against: reach it by name, as an old binary's reference would. */
+static long c___send(struct res *r)
+{
+	ssize_t (*f)(int, const void *, size_t, int) = (ssize_t (*)(int, const void *, size_t, int))dlsym(RTLD_DEFAULT, "__send");
+	return R(f(r->fd[0], obuf, 4, 0));
+}
+#else
 static long c___send(struct res *r) { return R(__send(r->fd[0], obuf, 4, 0)); }
+#endif
 static long c_sendto(struct res *r) { return R(sendto(r->fd[0], obuf, 4, 0, 0, 0)); }
 static long c_sendmsg(struct res *r)
 {

@@ -1,0 +1,66 @@
+/* The cancellable syscall for aarch64 (the contract: arch/x86_64/syscall_cp.S, design.md).
+ * The window [ts_cp_begin, ts_cp_end) holds the token check and the `svc #0`; the kernel's
+ * restart rewind (SA_RESTART) puts the PC back on the svc, 4 bytes before ts_cp_end, so
+ * a stop that arrives while the call is restarted moves it to ts_cp_cancel as well.
+ *
+ * long ts_syscall_cp_asm(const int *token, long nr, long a, long b, long c, long d, long e, long f)
+ *                    x0                x1       x2      x3      x4      x5      x6      x7
+ * The kernel takes the number in x8, the arguments in x0..x5, and returns in x0.
+ *
+ * TS_SPLIT_WINDOW (the test build only, -Dsplit_window=true): a sched_yield between the
+ * check and the svc.  qemu-user delivers a guest signal only at a translation-block
+ * boundary or after a syscall, never between the token load and the svc; the extra svc
+ * makes a stop land inside the window, after the check, so the handler's move of the PC is
+ * exercised under emulation too.  The yield's own svc is inside the window: a stop that
+ * interrupts it moves the PC to the cancel exit like any other. */
+	.text
+	.globl ts_syscall_cp_asm, ts_cp_begin, ts_cp_end, ts_cp_cancel
+	.hidden ts_syscall_cp_asm, ts_cp_begin, ts_cp_end, ts_cp_cancel
+	.type ts_syscall_cp_asm, %function
+	.p2align 2
+ts_syscall_cp_asm:
+	.cfi_startproc
+ts_cp_begin:
+	ldr w9, [x0]
+	cbnz w9, ts_cp_cancel
+#ifdef TS_SPLIT_WINDOW
+	mov x8, #124		/* SYS_sched_yield; x1..x7 survive it */
+	svc #0
+#endif
+	mov x8, x1
+	mov x0, x2
+	mov x1, x3
+	mov x2, x4
+	mov x3, x5
+	mov x4, x6
+	mov x5, x7
+	svc #0
+ts_cp_end:
+	ret
+ts_cp_cancel:
+	mov x0, #-125		/* -ECANCELED */
+	ret
+	.cfi_endproc
+	.size ts_syscall_cp_asm, .-ts_syscall_cp_asm
+
+/* long ts_sys_asm(long nr, long a, long b, long c, long d, long e, long f): a plain syscall,
+ * the raw result; for the shim's own use (it must never call its own wrappers). */
+	.globl ts_sys_asm
+	.hidden ts_sys_asm
+	.type ts_sys_asm, %function
+	.p2align 2
+ts_sys_asm:
+	.cfi_startproc
+	mov x8, x0
+	mov x0, x1
+	mov x1, x2
+	mov x2, x3
+	mov x3, x4
+	mov x4, x5
+	mov x5, x6
+	svc #0
+	ret
+	.cfi_endproc
+	.size ts_sys_asm, .-ts_sys_asm
+
+	.section .note.GNU-stack, "", %progbits
