@@ -1,12 +1,26 @@
-/* What the handler (signal.c) needs to know about x86_64: where the interrupted PC and the
- * system call registers live in a ucontext, and what a `syscall` instruction looks like.
- * The contract of an arch/ARCH/ directory: doc/design.md. */
+/* x86_64: the symbols of the cancellable system call (syscall_cp.S) and what the cancel
+ * signal's handler needs of an interrupted context.  The handler's logic (cancel.c) is
+ * written against these names only; a port provides arch/<cpu>/arch.h with the same
+ * functions and an assembly file with the same symbols. */
 #ifndef TS_ARCH_H
 #define TS_ARCH_H
 
 #include <stdint.h>
 #include <ucontext.h>
 
+/* The cancellable syscall.  Returns the raw kernel result (-errno on error), or
+ * -ECANCELED without entering the kernel when *token is nonzero at the check, or when
+ * the cancel signal arrives before the syscall instruction completes (the handler moves
+ * a PC found in [ts_cp_begin, ts_cp_end) to ts_cp_cancel). */
+long ts_syscall_cp(const int *token, long nr, long a, long b, long c, long d, long e, long f)
+	__attribute__((visibility("hidden")));
+extern const char ts_cp_begin[], ts_cp_end[], ts_cp_cancel[] __attribute__((visibility("hidden")));
+
+/* A plain system call, the raw result (-errno on error): the shim's own calls, which
+ * must never go through its wrappers. */
+long ts_sys(long nr, long a, long b, long c, long d, long e, long f) __attribute__((visibility("hidden")));
+
+/* The interrupted program counter, and moving it. */
 static inline uintptr_t ts_arch_pc(const ucontext_t *uc)
 {
 	return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
@@ -17,35 +31,40 @@ static inline void ts_arch_set_pc(ucontext_t *uc, uintptr_t pc)
 	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)pc;
 }
 
-/* The PC is on a system call instruction (0f 05), where the kernel's restart rewind of an
- * interrupted call (SA_RESTART) leaves it. */
-static inline int ts_arch_on_syscall(uintptr_t pc)
+/* Is pc on a system call instruction (`syscall`, 0f 05)?  Where a signal interrupts a
+ * system call that the kernel restarts (SA_RESTART), the kernel has rewound the PC onto
+ * that instruction, with the call's number back in its register. */
+static inline int ts_arch_at_syscall(uintptr_t pc)
 {
-	return ((const unsigned char *)pc)[0] == 0x0f && ((const unsigned char *)pc)[1] == 0x05;
+	const unsigned char *p = (const unsigned char *)pc;
+	return p[0] == 0x0f && p[1] == 0x05;
 }
 
-/* The number of the system call about to be (re-)entered, and its argument i (0..5). */
-static inline long ts_arch_sysnr(const ucontext_t *uc)
+/* The number of the system call about to be (re)entered at the PC (rax), and its
+ * arguments (rdi, rsi, rdx, r10, r8, r9; n counts from 1). */
+static inline long ts_arch_syscall_nr(const ucontext_t *uc)
 {
 	return uc->uc_mcontext.gregs[REG_RAX];
 }
 
-static inline long ts_arch_sysarg(const ucontext_t *uc, int i)
+static inline long ts_arch_syscall_arg(const ucontext_t *uc, int n)
 {
-	static const int reg[6] = { REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9 };
-	return uc->uc_mcontext.gregs[reg[i]];
+	static const int reg[] = { REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9 };
+	return uc->uc_mcontext.gregs[reg[n - 1]];
 }
 
-/* Skip the system call instruction at the PC as if the call had returned r. */
-static inline void ts_arch_skip_syscall(ucontext_t *uc, long r)
+/* Undo the restart: step over the system call instruction as if the call had returned
+ * ret (a -errno value) without entering the kernel. */
+static inline void ts_arch_skip_syscall(ucontext_t *uc, long ret)
 {
-	uc->uc_mcontext.gregs[REG_RAX] = r;
+	uc->uc_mcontext.gregs[REG_RAX] = ret;
 	uc->uc_mcontext.gregs[REG_RIP] += 2;
 }
 
-/* The offset of the tid word (CLONE_CHILD_CLEARTID) in glibc's struct pthread, after tcbhead_t (704 bytes) and a list_t:
- * used for joins when prctl(PR_GET_TID_ADDRESS) is missing, and only if the main
- * thread's word holds its tid (wrap_thread.c). */
+/* The offset of the tid word (CLONE_CHILD_CLEARTID) in glibc's struct pthread: after
+ * tcbhead_t (704 bytes) and a list_t.  Joins use it where prctl(PR_GET_TID_ADDRESS) is
+ * missing (kernels without CONFIG_CHECKPOINT_RESTORE), and only if the main thread's word
+ * holds its tid (wrap_thread.c). */
 #define TS_ARCH_GLIBC_TID_OFFSET 720
 
 #endif
