@@ -4,8 +4,10 @@
  * a stop that arrives while the call is restarted moves it to ts_cp_cancel as well.
  *
  * long ts_syscall_cp_asm(const int *token, long nr, long a, long b, long c, long d, long e, long f)
- *                    x0                x1       x2      x3      x4      x5      x6      x7
- * The kernel takes the number in x8, the arguments in x0..x5, and returns in x0.
+ *                        x0                x1       x2      x3      x4      x5      x6      x7
+ * The kernel takes the number in x8, the arguments in x0..x5, and returns in x0.  The
+ * shared code calls ts_syscall_cp and ts_sys (compat.c), which come here after
+ * translating the calls aarch64 lacks (arch.h).
  *
  * TS_SPLIT_WINDOW (a test build only, libthreadstop-splitwin.so): a sched_yield between
  * the check and the svc.  qemu-user delivers a guest signal only at a translation-block
