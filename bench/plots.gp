@@ -1,6 +1,7 @@
 # The pictures of doc/benchmarks.md, from the data ts-bench writes (--data DIR):
 #   gnuplot -e "data='DIR'; out='doc/img'" bench/plots.gp
 set terminal svg size 720,440 dynamic font "sans,12" background rgb "white"
+set termoption noenhanced
 set grid
 set key bottom right
 

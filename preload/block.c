@@ -59,11 +59,11 @@ long ts_block_slow(int id, long arg, long nr, long a, long b, long c, long d, lo
 	return slow_loop(1, id, arg, nr, a, b, c, d, e, f);
 }
 
-long ts_block_failed(long r, int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
+long ts_block_failed(long r, int id, long nr, long a, long b, long c, long d, long e, long f)
 {
 	if ((r != -EINTR && r != -ECANCELED) || !__atomic_load_n(&ts_tls.stop, __ATOMIC_RELAXED))
 		return r;
-	return slow_loop(0, id, arg, nr, a, b, c, d, e, f);
+	return slow_loop(0, id, ts_tls.arg, nr, a, b, c, d, e, f);
 }
 
 long ts_block_late_slow(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)

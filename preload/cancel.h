@@ -48,7 +48,8 @@ uintptr_t ts_cp_window_cancel(uintptr_t pc) TS_HIDDEN;
  * with r and may have been stopped. */
 long ts_block_slow(int id, long arg, long nr, long a, long b, long c, long d, long e, long f) TS_HIDDEN;
 long ts_block_late_slow(int id, long arg, long nr, long a, long b, long c, long d, long e, long f) TS_HIDDEN;
-long ts_block_failed(long r, int id, long arg, long nr, long a, long b, long c, long d, long e, long f) TS_HIDDEN;
+/* (ts_block_failed reads the call's arg back from the thread: one value less to keep) */
+long ts_block_failed(long r, int id, long nr, long a, long b, long c, long d, long e, long f) TS_HIDDEN;
 
 /* A blocking syscall, cancellable (policy PLAIN).  The fast path: one TLS load of the
  * token (and the call) and a branch, a few plain stores that describe the call for `list` and for the
@@ -76,7 +77,7 @@ TS_INLINE long ts_block_fast(struct ts_thread *t, int id, long arg, long nr, lon
 	/* An error with the token set: a stop may have interrupted the call (EINTR,
 	 * ECANCELED); anything else is the call's own result. */
 	if (unlikely((unsigned long)r > -4096UL) && unlikely(t->stop))
-		return ts_block_failed(r, id, arg, nr, a, b, c, d, e, f);
+		return ts_block_failed(r, id, nr, a, b, c, d, e, f);
 	return r;
 }
 
