@@ -80,6 +80,8 @@ int main(int argc, char **argv)
 		scen_spawn();
 	else if (!strcmp(s, "condclear"))
 		scen_condclear();
+	else if (!strcmp(s, "nested"))
+		scen_nested();
 	else if (!strcmp(s, "early")) {
 		int *r = (int *)dlsym(RTLD_DEFAULT, "early_result");
 		check(r && *r == 0, "a library constructor's interposed calls, before the shim's constructor: %d", r ? *r : -99);

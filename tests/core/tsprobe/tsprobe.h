@@ -88,5 +88,6 @@ int scen_sigdefault(void);
 int scen_pcancel_self(void);
 int scen_fork(void);
 int scen_spawn(void);
+int scen_nested(void);
 
 #endif
