@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "client.h"
+#include "procfs.h"
 #include "protocol.h"
+#include "ptrace.h"
 
 #ifndef TS_VERSION
 #define TS_VERSION "unknown"
@@ -31,7 +33,8 @@ static const char usage_text[] =
 	"\n"
 	"Stop a thread of a running program that is blocked in accept, read, recv, poll,\n"
 	"sleep or a condition wait: its call returns ECANCELED, the rest of the program\n"
-	"runs on.  The program needs no change: it runs with libthreadstop.so preloaded.\n"
+	"runs on.  The program needs no change: it runs with libthreadstop.so preloaded;\n"
+	"one started without it can have one blocked call ended with stop --ptrace.\n"
 	"\n"
 	"commands:\n"
 	"  run [--signal N] [--] CMD [ARGS...]\n"
@@ -50,7 +53,11 @@ static const char usage_text[] =
 	"      or tid=N for a join.\n"
 	"      SINCE: how long the thread has been in CALL, counted from the first time\n"
 	"      threadstop looked at it in that call (a 'list' or 'stop').\n"
-	"  stop PID SELECTOR... [--force] [--wait[=SECONDS]]\n"
+	"      A process without the shim is read from /proc (marked 'no shim: read from\n"
+	"      /proc'): CALL is the system call, STATE blocked (stop --ptrace ends it),\n"
+	"      waiting (a wait it refuses: futex), running, disk-wait, job-stopped, ...;\n"
+	"      SINCE is the time since the thread last ran; WCHAN where it sleeps.\n"
+	"  stop PID SELECTOR... [--force] [--wait[=SECONDS]] [--ptrace]\n"
 	"      Stop the threads that match any SELECTOR:\n"
 	"        TID          a thread id (as shown by 'list'); also tid:TID\n"
 	"        NAME         an exact thread name (pthread_setname_np, /proc/PID/task/*/comm)\n"
@@ -65,14 +72,26 @@ static const char usage_text[] =
 	"      (pthread_exit, cleanup handlers run) at its blocking call instead.\n"
 	"      --wait: wait up to SECONDS (default 10) until each stopped thread has left\n"
 	"      its blocking call or exited, and say what happened to each.\n"
-	"  ps [--json]\n"
+	"      --ptrace: for a process started without the shim: with ptrace, end the\n"
+	"      system call each selected thread is blocked in (call:GLOB matches system\n"
+	"      call names: read, accept4, poll, epoll_wait, pselect6, clock_nanosleep,\n"
+	"      wait4, ...); it returns ECANCELED, once, and the thread is detached.\n"
+	"      Refused, with the reason: futex waits (mutexes, condition variables,\n"
+	"      semaphores: glibc aborts when one fails), a running thread, a call that\n"
+	"      already completed, a process already traced, and where ptrace is not\n"
+	"      allowed (same user and sysctl kernel.yama.ptrace_scope=0, or\n"
+	"      CAP_SYS_PTRACE).  Only the selected threads are traced.\n"
+	"  ps [--all] [--json]\n"
 	"      The processes running with the shim that you can reach, from the socket\n"
-	"      directory; stale sockets of dead processes are removed.\n"
+	"      directory; stale sockets of dead processes are removed.  --all: every\n"
+	"      process of your user with a thread blocked in a call that threadstop can\n"
+	"      end, with the shim (SHIM yes) or without it (SHIM no: stop --ptrace).\n"
 	"  --help, help     this text\n"
 	"  --version        the version\n"
 	"\n"
-	"exit status: 0 done; 1 nothing matched, or a thread still blocked after --wait;\n"
-	"2 usage error; 3 the process cannot be reached; 127 'run' could not execute CMD.\n"
+	"exit status: 0 done; 1 nothing matched or stopped, or a thread still blocked after\n"
+	"--wait; 2 usage error; 3 the process cannot be reached (or traced); 127 'run'\n"
+	"could not execute CMD.\n"
 	"\n"
 	"environment: THREADSTOP_DIR (socket directory; default $XDG_RUNTIME_DIR/threadstop,\n"
 	"else /tmp/threadstop-UID), THREADSTOP_LIB (the library for 'run').  Read by the\n"
@@ -337,6 +356,8 @@ static int cmd_list(int argc, char **argv)
 	}
 	if (!pid)
 		usage_error("list needs a PID");
+	if (ts_proc_without_shim(pid))
+		return ts_proc_list(pid, json);
 	connect_or_die(&c, pid);
 	e = fetch_list(&c, &l);
 	if (e)
@@ -462,7 +483,7 @@ static int cmd_stop(int argc, char **argv)
 	struct tsp_reply r;
 	struct tsc c;
 	pid_t pid = 0;
-	int i, nsel = 0, force = 0, wait = 0, n = 0, e, rc;
+	int i, nsel = 0, force = 0, wait = 0, n = 0, e, rc, use_ptrace = 0;
 	double limit = 10;
 	const char *msg;
 
@@ -472,6 +493,8 @@ static int cmd_stop(int argc, char **argv)
 		const char *a = argv[i];
 		if (!strcmp(a, "--force")) {
 			force = 1;
+		} else if (!strcmp(a, "--ptrace")) {
+			use_ptrace = 1;
 		} else if (!strcmp(a, "--wait")) {
 			wait = 1;
 		} else if (!strncmp(a, "--wait=", 7)) {
@@ -492,7 +515,13 @@ static int cmd_stop(int argc, char **argv)
 		}
 	}
 	if (!pid || !nsel)
-		usage_error("usage: threadstop stop PID SELECTOR... [--force] [--wait[=SECONDS]]");
+		usage_error("usage: threadstop stop PID SELECTOR... [--force] [--wait[=SECONDS]] [--ptrace]");
+	if (use_ptrace && force)
+		usage_error("stop: --force needs the shim; --ptrace ends one blocked call");
+	if (use_ptrace)
+		return ts_ptrace_stop(pid, sels, nsel, wait, limit);
+	if (ts_ptrace_hint(pid))
+		return EXIT_UNREACHABLE;
 	e = tsc_stop_request(line, sizeof line, sels, nsel, force, &msg);
 	if (e)
 		usage_error("stop: %s", msg);
@@ -646,15 +675,19 @@ static void cmdline(pid_t pid, char *out, size_t sz)
 static int cmd_ps(int argc, char **argv)
 {
 	char dirs[2][TSC_PATH_MAX];
-	int nd = 0, i, k, json = 0, first = 1;
+	int nd = 0, i, k, json = 0, first = 1, all = 0;
 	struct tlist l = { 0 };
 
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
+		else if (!strcmp(argv[i], "--all"))
+			all = 1;
 		else
 			usage_error("ps: unexpected argument '%s'", argv[i]);
 	}
+	if (all)
+		return ts_proc_ps_all(json);
 	for (k = 0; k < 2; k++)
 		if (!tsc_dir(k, getenv("THREADSTOP_DIR"), getenv("XDG_RUNTIME_DIR"), geteuid(), dirs[nd], sizeof dirs[nd]))
 			nd++;

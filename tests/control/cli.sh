@@ -25,8 +25,8 @@ expect 127 "cannot execute 'no-such-command-xyz'" "$T" run -- no-such-command-xy
 true & D=$!; wait $D
 expect 3 "no process with pid $D" "$T" list $D
 sleep 1000 & S=$!; PIDS+=($S)
-expect 3 "pid $S has no control socket \(is it running under 'threadstop run'\?\)" "$T" list $S
-expect 3 "has no control socket" "$T" stop $S all
+expect 0 "^no shim: read from /proc" "$T" list $S
+expect 3 "pid $S runs without the shim .*stop --ptrace" "$T" stop $S all
 THREADSTOP_LIB=/nonexistent expect 127 "THREADSTOP_LIB" "$T" run -- true
 # run: the library reaches the child only, first in LD_PRELOAD; --signal passes through.
 LD_PRELOAD= expect 0 "^$THREADSTOP_LIB\$" "$T" run -- sh -c 'echo "$LD_PRELOAD"'
