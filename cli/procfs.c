@@ -421,6 +421,19 @@ int ts_proc_without_shim(pid_t pid)
 	return !pending;
 }
 
+int ts_proc_is_64bit(pid_t pid)
+{
+	char path[40], ident[5];
+	int fd;
+	ssize_t n;
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 1;
+	n = read(fd, ident, sizeof ident);
+	close(fd);
+	return !(n == 5 && !memcmp(ident, "\177ELF", 4) && ident[4] == 1 /* ELFCLASS32 */);
+}
+
 static long status_field(pid_t pid, const char *key)
 {
 	char path[40], buf[4096], *p;
@@ -567,6 +580,8 @@ int ts_proc_list(pid_t pid, int json)
 		k = (int)strlen(arg), w[4] = k > w[4] ? k : w[4];
 	}
 	printf("no shim: read from /proc (end a blocked call with 'threadstop stop --ptrace %d SELECTOR')\n", (int)pid);
+	if (!ts_proc_is_64bit(pid))
+		printf("a 32-bit program: CALL names below are x86_64 ones and wrong; stop --ptrace refuses it\n");
 	printf("%*s  %-*s  %-*s  %-*s  %-*s  %-6s  %s\n", w[0], "TID", w[1], "NAME", w[2], "STATE", w[3], "CALL", w[4],
 	       "ARG", "SINCE", "WCHAN");
 	for (i = 0; i < n; i++) {

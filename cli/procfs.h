@@ -52,6 +52,9 @@ int ts_proc_has_shim(pid_t pid);
  * not about to load it (a `threadstop run` that has not exec'd yet, or the loader has
  * not mapped the LD_PRELOAD it was given)?  1 or 0. */
 int ts_proc_without_shim(pid_t pid);
+/* Is pid's program a 64-bit ELF (whose system calls cli/syscalls_x86_64.def names)?
+ * 1, or 0 for a 32-bit one; 1 when its executable cannot be read. */
+int ts_proc_is_64bit(pid_t pid);
 /* The process's TracerPid (0: not traced), or -1. */
 pid_t ts_proc_tracer(pid_t pid);
 /* Why this process may not read or trace pid (after EPERM or EACCES): the sysctl, the

@@ -283,6 +283,12 @@ int ts_ptrace_stop(pid_t pid, const char *const *sels, int nsel, int wait, doubl
 		free(req);
 		return 2;
 	}
+	if (!ts_proc_is_64bit(pid)) {
+		fprintf(stderr, "threadstop: pid %d is a 32-bit program: --ptrace knows x86_64 system calls only\n",
+			(int)pid);
+		free(req);
+		return 3;
+	}
 	n = ts_proc_threads(pid, &v);
 	if (n < 0) {
 		if (n == -ESRCH)

@@ -2,14 +2,16 @@
 # detaches the thread, whose call goes on as if nothing happened; the process's other
 # thread never stopped.  A second tracer is refused meanwhile.
 . "$(dirname "$0")/lib.sh"
-plan 3
+plan 4
 MODE=read
 # held SIGNAL WHO: hold the blocked thread, check, kill WHO (cli or tracer) with SIGNAL.
 held() {
 	local sig=$1 who=$2 c tr t1 t2
 	start read
 	wait_list $P "^ *$BT +blocked +blocked +read +fd=3 "
-	THREADSTOP_TEST_PTRACE_HOLD=60 "$T" stop --ptrace $P blocked >"$WORK/hold.out" 2>"$WORK/hold.err" &
+	# (a background job of a script starts with SIGINT ignored: give it the default back)
+	THREADSTOP_TEST_PTRACE_HOLD=60 env --default-signal=INT "$T" stop --ptrace $P blocked \
+		>"$WORK/hold.out" 2>"$WORK/hold.err" &
 	c=$!; PIDS+=($c)
 	wait_grep "$WORK/hold.err" "holding $BT stopped"
 	tr=$(sed -n 's/^TracerPid:\t//p' /proc/$P/task/$BT/status)
@@ -31,6 +33,8 @@ held KILL cli
 ok "CLI SIGKILLed while holding: detached (TracerPid 0), the read went on and got its data; the ticker ran"
 held TERM cli
 ok "CLI SIGTERMed while holding: the same"
+held INT cli
+ok "CLI SIGINTed while holding: the same"
 start read
 wait_list $P "^ *$BT +blocked +blocked +read +fd=3 "
 THREADSTOP_TEST_PTRACE_HOLD=60 "$T" stop --ptrace $P blocked >"$WORK/hold.out" 2>"$WORK/hold.err" &
