@@ -8,14 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "client.h"
+#include "cli.h"
 #include "procfs.h"
-#include "protocol.h"
 
 enum sys_arg { A_NONE, A_FD, A_MS, A_TS, A_TV, A_ABS, A_CLOCK, A_FUTEX, A_PID, A_IDTYPE, A_RESTART };
 
@@ -70,13 +71,6 @@ static ssize_t slurp(const char *path, char *buf, size_t sz)
 	return len;
 }
 
-static void printable(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 /* se.exec_start of a sched file, in seconds of the scheduler's clock, or -1. */
 static double exec_start(const char *path)
 {
@@ -108,7 +102,6 @@ int ts_proc_thread(pid_t pid, pid_t tid, struct ts_pthread *t)
 	*p = 0;
 	if ((p = strchr(buf, '(')))
 		snprintf(t->name, sizeof t->name, "%s", p + 1);
-	printable(t->name);
 
 	snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
 	if (slurp(path, buf, sizeof buf) > 0) {
@@ -141,7 +134,6 @@ int ts_proc_thread(pid_t pid, pid_t tid, struct ts_pthread *t)
 	snprintf(path, sizeof path, "/proc/%d/task/%d/wchan", (int)pid, (int)tid);
 	if (slurp(path, t->wchan, sizeof t->wchan) > 0 && !strcmp(t->wchan, "0"))
 		t->wchan[0] = 0;
-	printable(t->wchan);
 
 	/* The scheduler's clock when it last ran, against ours (we are running now). */
 	if (t->state == 'S' || t->state == 'D') {
@@ -337,8 +329,9 @@ const char *ts_proc_refusal(const struct ts_pthread *t, char *buf, size_t sz)
 		return "in a futex wait (a mutex, condition variable, semaphore or join): glibc aborts when such a wait "
 		       "fails, so only the shim ('threadstop run') can stop it";
 	if (t->nr == 219 && !restart_is_sleep(t)) {
+		char w[256];
 		snprintf(buf, sz, "restarting a call after a signal (restart_syscall, in %s): which call cannot be told, "
-			 "so it is left alone", t->wchan[0] ? t->wchan : "?");
+			 "so it is left alone", esc(t->wchan[0] ? t->wchan : "?", w, sizeof w));
 		return buf;
 	}
 	/* fcntl waits only to take a lock (F_SETLKW, F_OFD_SETLKW) */
@@ -391,12 +384,41 @@ int ts_proc_has_shim(pid_t pid)
 	return hit;
 }
 
+/* Does something accept connections on dir/<pid>.sock?  Connecting is enough to tell. */
+static int listening(const char *dir, pid_t pid)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd, r;
+	if (snprintf(a.sun_path, sizeof a.sun_path, "%s/%d.sock", dir, (int)pid) >= (int)sizeof a.sun_path)
+		return 0;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return 0;
+	r = connect(fd, (struct sockaddr *)&a, sizeof a) == 0 || errno == EAGAIN || errno == EINPROGRESS;
+	close(fd);
+	return r;
+}
+
 int ts_proc_without_shim(pid_t pid)
 {
 	char path[40], exe[PATH_MAX], self[PATH_MAX], *env, *p;
 	ssize_t n, k;
 	int fd, pending = 0;
 	if (ts_proc_has_shim(pid) != 0)
+		return 0;
+	/* Something listening where the shim of pid would serve: let the control path judge
+	 * it (a peer that is not what it claims).  A socket nobody listens on is a leftover
+	 * of an earlier process with this pid. */
+	for (k = 0; k < 2; k++) {
+		char dir[TSC_PATH_MAX];
+		if (!tsc_dir((int)k, getenv("THREADSTOP_DIR"), getenv("XDG_RUNTIME_DIR"), geteuid(), dir, sizeof dir) &&
+		    listening(dir, pid))
+			return 0;
+	}
+	/* Gone or a zombie: the control path says so. */
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (slurp(path, exe, sizeof exe) <= 0 || !(env = strrchr(exe, ')')) || env[1] != ' ' || env[2] == 'Z' ||
+	    env[2] == 'X')
 		return 0;
 	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
 	n = readlink(path, exe, sizeof exe - 1);
@@ -483,21 +505,6 @@ void ts_proc_why_denied(pid_t pid, char *buf, size_t sz)
 
 /* list */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void fmt_slept(char *out, size_t sz, double d)
 {
 	if (d < 0)
@@ -537,20 +544,20 @@ int ts_proc_list(pid_t pid, int json)
 			const char *r = ts_proc_refusal(t, why, sizeof why);
 			ts_proc_arg(pid, t, arg, sizeof arg);
 			printf("%s{\"tid\":%d,\"name\":", i ? "," : "", (int)t->tid);
-			json_str(stdout, t->name);
+			put_json(stdout, t->name);
 			printf(",\"state\":\"%s\",\"call\":", ts_proc_state(t));
 			if (t->nr >= 0 && t->state != 'R')
-				json_str(stdout, ts_sys_name(t->nr)), printf(",\"syscall\":%ld", t->nr);
+				put_json(stdout, ts_sys_name(t->nr)), printf(",\"syscall\":%ld", t->nr);
 			else
 				printf("null,\"syscall\":null");
 			printf(",\"arg\":");
 			if (strcmp(arg, "-"))
-				json_str(stdout, arg);
+				put_json(stdout, arg);
 			else
 				printf("null");
 			printf(",\"wchan\":");
 			if (t->wchan[0])
-				json_str(stdout, t->wchan);
+				put_json(stdout, t->wchan);
 			else
 				printf("null");
 			if (t->slept >= 0)
@@ -559,7 +566,7 @@ int ts_proc_list(pid_t pid, int json)
 				printf(",\"slept_s\":null");
 			printf(",\"stoppable\":%s,\"refusal\":", r ? "false" : "true");
 			if (r)
-				json_str(stdout, r);
+				put_json(stdout, r);
 			else
 				printf("null");
 			printf("}");
@@ -573,7 +580,7 @@ int ts_proc_list(pid_t pid, int json)
 		char tid[16];
 		snprintf(tid, sizeof tid, "%d", (int)v[i].tid);
 		k = (int)strlen(tid), w[0] = k > w[0] ? k : w[0];
-		k = (int)strlen(v[i].name), w[1] = k > w[1] ? k : w[1];
+		k = field_width(v[i].name[0] ? v[i].name : "-"), w[1] = k > w[1] ? k : w[1];
 		k = (int)strlen(ts_proc_state(&v[i])), w[2] = k > w[2] ? k : w[2];
 		k = (int)strlen(ts_proc_call(&v[i])), w[3] = k > w[3] ? k : w[3];
 		ts_proc_arg(pid, &v[i], arg, sizeof arg);
@@ -588,9 +595,12 @@ int ts_proc_list(pid_t pid, int json)
 		char since[24];
 		ts_proc_arg(pid, &v[i], arg, sizeof arg);
 		fmt_slept(since, sizeof since, v[i].slept);
-		printf("%*d  %-*s  %-*s  %-*s  %-*s  %-6s  %s\n", w[0], (int)v[i].tid, w[1], v[i].name[0] ? v[i].name : "-",
-		       w[2], ts_proc_state(&v[i]), w[3], ts_proc_call(&v[i]), w[4], arg, since,
-		       v[i].wchan[0] ? v[i].wchan : "-");
+		printf("%*d  ", w[0], (int)v[i].tid);
+		put_field(stdout, v[i].name[0] ? v[i].name : "-", w[1]); /* the only bytes of the process */
+		printf("  %-*s  %-*s  %-*s  %-6s  ", w[2], ts_proc_state(&v[i]), w[3], ts_proc_call(&v[i]), w[4], arg,
+		       since);
+		put_field(stdout, v[i].wchan[0] ? v[i].wchan : "-", 0);
+		putchar('\n');
 	}
 	if (unreadable) {
 		ts_proc_why_denied(pid, why, sizeof why);
@@ -604,24 +614,26 @@ int ts_proc_list(pid_t pid, int json)
 
 /* Thread, blocked and stopped counts of a process with the shim, from its control socket.
  * 0, or -errno. */
-static int shim_counts(pid_t pid, int *threads, int *blocked, int *stopped)
+/* Thread, blocked and stopped counts of a process with the shim, from its control socket,
+ * within CLI_PS_EACH_S of the deadline as `ps` gives each process.  0, or -errno. */
+static int shim_counts(pid_t pid, double deadline, int *threads, int *blocked, int *stopped)
 {
-	struct tsp_reply r;
+	struct tlist l = { 0 };
 	struct tsc c;
-	int e = tsc_open(&c, pid);
+	double each = now_mono() + CLI_PS_EACH_S;
+	int e = tsc_open_until(&c, pid, deadline_ms(each < deadline ? each : deadline)), i;
 	if (e)
 		return e;
-	*threads = *blocked = *stopped = 0;
-	e = tsc_send(&c, "list");
-	while (!e && !(e = tsc_read(&c, &r)) && r.type != TSP_R_OK && r.type != TSP_R_ERR) {
-		if (r.type != TSP_R_THREAD)
-			continue;
-		++*threads;
-		*blocked += !strcmp(r.th.state, TSP_ST_BLOCKED);
-		*stopped += !strcmp(r.th.state, TSP_ST_STOPPED) || !strcmp(r.th.state, TSP_ST_PENDING);
-	}
+	e = fetch_list(&c, &l);
 	tsc_close(&c);
-	return e ? e : r.type == TSP_R_OK ? 0 : -EPROTO;
+	*threads = l.n;
+	*blocked = *stopped = 0;
+	for (i = 0; !e && i < l.n; i++) {
+		*blocked += !strcmp(l.t[i].state, TSP_ST_BLOCKED);
+		*stopped += !strcmp(l.t[i].state, TSP_ST_STOPPED) || !strcmp(l.t[i].state, TSP_ST_PENDING);
+	}
+	free(l.t);
+	return e;
 }
 
 static void cmdline(pid_t pid, char *out, size_t sz)
@@ -644,10 +656,9 @@ static void cmdline(pid_t pid, char *out, size_t sz)
 	for (i = 0; i < n - 1; i++)
 		if (!out[i])
 			out[i] = ' ';
-	printable(out);
 }
 
-int ts_proc_ps_all(int json)
+int ts_proc_ps_all(int json, double deadline)
 {
 	struct dirent *de;
 	DIR *d = opendir("/proc");
@@ -678,7 +689,7 @@ int ts_proc_ps_all(int json)
 			continue;
 		shim = ts_proc_has_shim((pid_t)pid) == 1;
 		/* A stopped process cannot answer on its socket: count it from /proc. */
-		if (!shim || v0.state == 'T' || v0.state == 't' || shim_counts((pid_t)pid, &threads, &blocked, &stopped)) {
+		if (!shim || v0.state == 'T' || v0.state == 't' || shim_counts((pid_t)pid, deadline, &threads, &blocked, &stopped)) {
 			if ((n = ts_proc_threads((pid_t)pid, &v)) < 0)
 				continue;
 			threads = n;
@@ -701,12 +712,14 @@ int ts_proc_ps_all(int json)
 			else
 				printf("null");
 			printf(",\"shim\":%s,\"command\":", shim ? "true" : "false");
-			json_str(stdout, cmd);
+			put_json(stdout, cmd);
 			printf("}");
 		} else {
 			char st[16];
 			snprintf(st, sizeof st, stopped >= 0 ? "%d" : "-", stopped);
-			printf("%7ld  %7d  %7d  %7s  %-4s  %s\n", pid, threads, blocked, st, shim ? "yes" : "no", cmd);
+			printf("%7ld  %7d  %7d  %7s  %-4s  ", pid, threads, blocked, st, shim ? "yes" : "no");
+			put_field(stdout, cmd, 0);
+			putchar('\n');
 		}
 		first = 0;
 	}

@@ -18,7 +18,7 @@ enum ts_sys_policy ts_sys_policy(long nr);
 
 struct ts_pthread {
 	pid_t tid;
-	char name[64];              /* comm, control bytes made '?' */
+	char name[64];              /* comm, as the kernel has it: print it escaped */
 	char state;                 /* the letter of /proc/.../stat: R S D T t Z X I ... */
 	long nr;                    /* the system call it is in, or TS_NR_* */
 	int nr_errno;               /* why nr is TS_NR_UNKNOWN */
@@ -63,7 +63,8 @@ void ts_proc_why_denied(pid_t pid, char *buf, size_t sz);
 
 /* `threadstop list PID [--json]` of a process without the shim.  An exit status. */
 int ts_proc_list(pid_t pid, int json);
-/* `threadstop ps --all [--json]`.  An exit status. */
-int ts_proc_ps_all(int json);
+/* `threadstop ps --all [--json]`; a process with the shim is asked over its socket for at
+ * most CLI_PS_EACH_S, within deadline (CLOCK_MONOTONIC seconds).  An exit status. */
+int ts_proc_ps_all(int json, double deadline);
 
 #endif

@@ -22,9 +22,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "client.h"
+#include "cli.h"
 #include "procfs.h"
-#include "protocol.h"
 #include "ptrace.h"
 
 /* How long a seized thread may take to stop: it is asleep in an interruptible wait, so it
@@ -181,8 +180,8 @@ static int trace_one(pid_t pid, pid_t tid, long nr, struct rec *r, int *died_sig
 /* The name of a (tracer) thread, for a message. */
 static const char *comm_of(pid_t tid)
 {
-	static char comm[64];
-	char p[40];
+	static char out[ESC_MAX / 4];
+	char comm[64], p[40];
 	FILE *f;
 	snprintf(comm, sizeof comm, "?");
 	snprintf(p, sizeof p, "/proc/%d/comm", (int)tid);
@@ -192,14 +191,14 @@ static const char *comm_of(pid_t tid)
 		comm[strcspn(comm, "\n")] = 0;
 		fclose(f);
 	}
-	return comm;
+	return esc(comm, out, sizeof out);
 }
 
 struct done {
 	pid_t tid;
 	long nr;
 	unsigned long switches;
-	char name[64], call[40];
+	char name[ESC_MAX / 4], call[40];
 };
 
 /* --wait: until each stopped thread has run again, left its call, or is gone. */
@@ -319,7 +318,8 @@ int ts_ptrace_stop(pid_t pid, const char *const *sels, int nsel, int wait, doubl
 		for (i = 0; i < n && !hit; i++)
 			hit = tsp_sel_match(&req->sel[j], v[i].tid, v[i].name, v[i].state == 'R' ? 0 : ts_proc_call(&v[i]));
 		if (!hit)
-			fprintf(stderr, "threadstop: no thread of pid %d matches '%s'\n", (int)pid, req->sel[j].text);
+			fprintf(stderr, "threadstop: no thread of pid %d matches '%s'\n", (int)pid,
+				esc(req->sel[j].text, why, sizeof why));
 	}
 	done = calloc((size_t)n + 1, sizeof *done);
 	if (!done) {
@@ -331,22 +331,24 @@ int ts_ptrace_stop(pid_t pid, const char *const *sels, int nsel, int wait, doubl
 		const struct ts_pthread *t = &v[i];
 		const char *call = ts_proc_call(t), *no;
 		struct ts_pthread now;
+		char nm[ESC_MAX / 4];
 		struct rec r;
 		int hit = 0, sig;
 		for (j = 0; j < req->nsel && !hit; j++)
 			hit = tsp_sel_match(&req->sel[j], t->tid, t->name, t->state == 'R' ? 0 : call);
 		if (!hit)
 			continue;
+		esc(t->name, nm, sizeof nm);
 		ts_proc_arg(pid, t, arg, sizeof arg);
 		if (t->tracer > 0) {
 			fprintf(stderr, "threadstop: not stopped %d %s: already traced by pid %d (%s): a thread has one tracer "
-					"at a time (a debugger or strace); detach it first\n", (int)t->tid, t->name,
+					"at a time (a debugger or strace); detach it first\n", (int)t->tid, nm,
 				(int)t->tracer, comm_of(t->tracer));
 			denied = 1;
 			continue;
 		}
 		if ((no = ts_proc_refusal(t, why, sizeof why))) {
-			fprintf(stderr, "threadstop: not stopped %d %s: %s\n", (int)t->tid, t->name, no);
+			fprintf(stderr, "threadstop: not stopped %d %s: %s\n", (int)t->tid, nm, no);
 			continue;
 		}
 		e = trace_one(pid, t->tid, t->nr, &r, &sig);
@@ -356,62 +358,62 @@ int ts_ptrace_stop(pid_t pid, const char *const *sels, int nsel, int wait, doubl
 		}
 		switch (r.outcome) {
 		case O_STOPPED:
-			printf("stopped %d %s (in %s %s) with ptrace: the call returns ECANCELED\n", (int)t->tid, t->name, call,
+			printf("stopped %d %s (in %s %s) with ptrace: the call returns ECANCELED\n", (int)t->tid, nm, call,
 			       arg);
 			done[ndone].tid = t->tid;
 			done[ndone].nr = t->nr;
 			done[ndone].switches = r.switches;
-			snprintf(done[ndone].name, sizeof done[ndone].name, "%s", t->name);
+			snprintf(done[ndone].name, sizeof done[ndone].name, "%s", nm);
 			snprintf(done[ndone].call, sizeof done[ndone].call, "%s", call);
 			ndone++;
 			break;
 		case O_COMPLETED:
 			if (r.rax >= 0 || r.rax < -4095)
 				fprintf(stderr, "threadstop: not stopped %d %s: its %s had transferred data or completed when "
-						"it stopped (it returned %ld): the program gets that result\n", (int)t->tid, t->name,
+						"it stopped (it returned %ld): the program gets that result\n", (int)t->tid, nm,
 					call, r.rax);
 			else
 				fprintf(stderr, "threadstop: not stopped %d %s: its %s had failed when it stopped (%s): the "
-						"program gets that result\n", (int)t->tid, t->name, call, strerror((int)-r.rax));
+						"program gets that result\n", (int)t->tid, nm, call, strerror((int)-r.rax));
 			break;
 		case O_RUNNING:
 			fprintf(stderr, "threadstop: not stopped %d %s: it was running, not in a system call, when "
-					"interrupted; nothing changed\n", (int)t->tid, t->name);
+					"interrupted; nothing changed\n", (int)t->tid, nm);
 			break;
 		case O_MOVED:
 			fprintf(stderr, "threadstop: not stopped %d %s: it had left %s for %s when interrupted; nothing "
-					"changed (try again)\n", (int)t->tid, t->name, call, ts_sys_name(r.nr));
+					"changed (try again)\n", (int)t->tid, nm, call, ts_sys_name(r.nr));
 			break;
 		case O_EXITED:
-			fprintf(stderr, "threadstop: not stopped %d %s: it exited\n", (int)t->tid, t->name);
+			fprintf(stderr, "threadstop: not stopped %d %s: it exited\n", (int)t->tid, nm);
 			break;
 		case O_SEIZE:
 			if (r.err == ESRCH) {
-				fprintf(stderr, "threadstop: not stopped %d %s: it exited\n", (int)t->tid, t->name);
+				fprintf(stderr, "threadstop: not stopped %d %s: it exited\n", (int)t->tid, nm);
 			} else if (r.err == EPERM && !ts_proc_thread(pid, t->tid, &now) && now.tracer > 0) {
 				fprintf(stderr, "threadstop: not stopped %d %s: already traced by pid %d (%s); detach it "
-						"first\n", (int)t->tid, t->name, (int)now.tracer, comm_of(now.tracer));
+						"first\n", (int)t->tid, nm, (int)now.tracer, comm_of(now.tracer));
 				denied = 1;
 			} else {
 				if (r.err == EPERM)
 					ts_proc_why_denied(pid, why, sizeof why);
 				else
 					snprintf(why, sizeof why, "%s", strerror(r.err));
-				fprintf(stderr, "threadstop: cannot trace %d %s: %s\n", (int)t->tid, t->name, why);
+				fprintf(stderr, "threadstop: cannot trace %d %s: %s\n", (int)t->tid, nm, why);
 				denied = 1;
 			}
 			break;
 		case O_PTRACE:
 			fprintf(stderr, "threadstop: not stopped %d %s: ptrace failed (%s); detached, nothing changed\n",
-				(int)t->tid, t->name, strerror(r.err));
+				(int)t->tid, nm, strerror(r.err));
 			break;
 		default:
 			if (sig == SIGALRM)
 				fprintf(stderr, "threadstop: not stopped %d %s: it did not stop within %d s (busy in the "
-						"kernel?); detached, nothing changed\n", (int)t->tid, t->name, STOP_LIMIT_S);
+						"kernel?); detached, nothing changed\n", (int)t->tid, nm, STOP_LIMIT_S);
 			else
 				fprintf(stderr, "threadstop: %d %s: the tracer died (%s); the thread was detached\n",
-					(int)t->tid, t->name, sig > 0 ? strsignal(sig) : "no report");
+					(int)t->tid, nm, sig > 0 ? strsignal(sig) : "no report");
 		}
 	}
 	fflush(stdout);
