@@ -126,7 +126,7 @@ int cmd_list(int argc, char **argv)
 	}
 	pid = parse_pid("list", argv[optind]);
 	deadline = now_mono() + timeout;
-	if (ts_proc_without_shim(pid))
+	if (ts_proc_without_shim(pid, deadline))
 		return ts_proc_list(pid, json);
 	connect_or_die(&c, pid, deadline);
 	e = fetch_list(&c, &l);

@@ -8,9 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,7 +28,13 @@ struct sys_ent {
 #define OTHER TS_SYS_OTHER
 #define TS_SYS(nr, nm, pol, kind, idx) [nr] = { #nm, pol, A_##kind, idx },
 static const struct sys_ent sys_table[] = {
+#if defined(__x86_64__)
 #include "syscalls_x86_64.def"
+#elif defined(__aarch64__)
+#include "syscalls_aarch64.def"
+#else
+#error "no system call table for this architecture (cli/syscalls_ARCH.def)"
+#endif
 };
 #undef TS_SYS
 #undef STOP
@@ -281,6 +285,8 @@ void ts_proc_arg(pid_t pid, const struct ts_pthread *t, char *out, size_t sz)
 	}
 }
 
+static int is_call(long nr, const char *name) { return nr >= 0 && !strcmp(ts_sys_name(nr), name); }
+
 /* restart_syscall continues a sleep, a poll or a timed futex wait after a signal or a
  * stop; only wchan tells which. */
 static int restart_is_futex(const struct ts_pthread *t) { return strstr(t->wchan, "futex") != 0; }
@@ -325,17 +331,17 @@ const char *ts_proc_refusal(const struct ts_pthread *t, char *buf, size_t sz)
 		snprintf(buf, sz, "in state %c, not asleep in a system call", t->state);
 		return buf;
 	}
-	if (ts_sys_policy(t->nr) == TS_SYS_FUTEX || (t->nr == 219 && restart_is_futex(t)))
+	if (ts_sys_policy(t->nr) == TS_SYS_FUTEX || (is_call(t->nr, "restart_syscall") && restart_is_futex(t)))
 		return "in a futex wait (a mutex, condition variable, semaphore or join): glibc aborts when such a wait "
 		       "fails, so only the shim ('threadstop run') can stop it";
-	if (t->nr == 219 && !restart_is_sleep(t)) {
+	if (is_call(t->nr, "restart_syscall") && !restart_is_sleep(t)) {
 		char w[256];
 		snprintf(buf, sz, "restarting a call after a signal (restart_syscall, in %s): which call cannot be told, "
 			 "so it is left alone", esc(t->wchan[0] ? t->wchan : "?", w, sizeof w));
 		return buf;
 	}
 	/* fcntl waits only to take a lock (F_SETLKW, F_OFD_SETLKW) */
-	if (ts_sys_policy(t->nr) == TS_SYS_OTHER || (t->nr == 72 && t->args[1] != 7 && t->args[1] != 38)) {
+	if (ts_sys_policy(t->nr) == TS_SYS_OTHER || (is_call(t->nr, "fcntl") && t->args[1] != 7 && t->args[1] != 38)) {
 		snprintf(buf, sz, "in %s, not a wait threadstop ends (see 'threadstop --help')", name);
 		return buf;
 	}
@@ -384,37 +390,27 @@ int ts_proc_has_shim(pid_t pid)
 	return hit;
 }
 
-/* Does something accept connections on dir/<pid>.sock?  Connecting is enough to tell. */
-static int listening(const char *dir, pid_t pid)
+/* Does something answer where the shim of pid would serve?  Then the control path judges
+ * it (a peer that is not what it claims).  A socket that refuses connections was left by
+ * an earlier process with this pid, which has no shim: removed, as connect.c does. */
+static int serving(pid_t pid, double deadline)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd, r;
-	if (snprintf(a.sun_path, sizeof a.sun_path, "%s/%d.sock", dir, (int)pid) >= (int)sizeof a.sun_path)
-		return 0;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return 0;
-	r = connect(fd, (struct sockaddr *)&a, sizeof a) == 0 || errno == EAGAIN || errno == EINPROGRESS;
-	close(fd);
-	return r;
+	struct tsc c;
+	int e = tsc_open_until(&c, pid, deadline_ms(deadline));
+	if (!e)
+		tsc_close(&c);
+	if (e == -ECONNREFUSED && c.path[0])
+		unlink(c.path);
+	return e != -ENOENT && e != -ECONNREFUSED;
 }
 
-int ts_proc_without_shim(pid_t pid)
+int ts_proc_without_shim(pid_t pid, double deadline)
 {
 	char path[40], exe[PATH_MAX], self[PATH_MAX], *env, *p;
 	ssize_t n, k;
 	int fd, pending = 0;
 	if (ts_proc_has_shim(pid) != 0)
 		return 0;
-	/* Something listening where the shim of pid would serve: let the control path judge
-	 * it (a peer that is not what it claims).  A socket nobody listens on is a leftover
-	 * of an earlier process with this pid. */
-	for (k = 0; k < 2; k++) {
-		char dir[TSC_PATH_MAX];
-		if (!tsc_dir((int)k, getenv("THREADSTOP_DIR"), getenv("XDG_RUNTIME_DIR"), geteuid(), dir, sizeof dir) &&
-		    listening(dir, pid))
-			return 0;
-	}
 	/* Gone or a zombie: the control path says so. */
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	if (slurp(path, exe, sizeof exe) <= 0 || !(env = strrchr(exe, ')')) || env[1] != ' ' || env[2] == 'Z' ||
@@ -440,7 +436,7 @@ int ts_proc_without_shim(pid_t pid)
 		if (!strncmp(p, "LD_PRELOAD=", 11) && strstr(p, "libthreadstop"))
 			pending = 1;
 	free(env);
-	return !pending;
+	return !pending && !serving(pid, deadline);
 }
 
 int ts_proc_is_64bit(pid_t pid)
@@ -586,9 +582,13 @@ int ts_proc_list(pid_t pid, int json)
 		ts_proc_arg(pid, &v[i], arg, sizeof arg);
 		k = (int)strlen(arg), w[4] = k > w[4] ? k : w[4];
 	}
+#if defined(__x86_64__)
 	printf("no shim: read from /proc (end a blocked call with 'threadstop stop --ptrace %d SELECTOR')\n", (int)pid);
+#else
+	printf("no shim: read from /proc (pid %d)\n", (int)pid);
+#endif
 	if (!ts_proc_is_64bit(pid))
-		printf("a 32-bit program: CALL names below are x86_64 ones and wrong; stop --ptrace refuses it\n");
+		printf("a 32-bit program: CALL names below are wrong (64-bit numbers); stop --ptrace refuses it\n");
 	printf("%*s  %-*s  %-*s  %-*s  %-*s  %-6s  %s\n", w[0], "TID", w[1], "NAME", w[2], "STATE", w[3], "CALL", w[4],
 	       "ARG", "SINCE", "WCHAN");
 	for (i = 0; i < n; i++) {

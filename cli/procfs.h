@@ -48,10 +48,11 @@ const char *ts_proc_refusal(const struct ts_pthread *t, char *buf, size_t sz);
 
 /* Is libthreadstop.so mapped into pid?  1, 0, or -1 when its maps cannot be read. */
 int ts_proc_has_shim(pid_t pid);
-/* Does pid run without the shim: its maps readable and without libthreadstop.so, and
- * not about to load it (a `threadstop run` that has not exec'd yet, or the loader has
- * not mapped the LD_PRELOAD it was given)?  1 or 0. */
-int ts_proc_without_shim(pid_t pid);
+/* Does pid run without the shim: its maps readable and without libthreadstop.so, not
+ * about to load it (a `threadstop run` that has not exec'd yet, or the loader has not
+ * mapped the LD_PRELOAD it was given), and nothing answering on a socket of its pid
+ * (asked within deadline, CLOCK_MONOTONIC seconds)?  1 or 0. */
+int ts_proc_without_shim(pid_t pid, double deadline);
 /* Is pid's program a 64-bit ELF (whose system calls cli/syscalls_x86_64.def names)?
  * 1, or 0 for a 32-bit one; 1 when its executable cannot be read. */
 int ts_proc_is_64bit(pid_t pid);

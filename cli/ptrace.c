@@ -10,6 +10,22 @@
  * dies with the CLI (PR_SET_PDEATHSIG), so killing the CLI at any point, even with
  * SIGKILL, leaves the process detached and running. */
 #define _GNU_SOURCE
+#include <stdio.h>
+#include "cli.h"
+#include "procfs.h"
+#include "ptrace.h"
+
+#if !defined(__x86_64__)
+/* The registers at the stop and where the kernel decides to restart are per
+ * architecture (aarch64 decides before the stop, and clears the call number): only x86_64
+ * is written and tested. */
+int ts_ptrace_stop(pid_t pid, const char *const *sels, int nsel, int wait, double limit)
+{
+	fprintf(stderr, "threadstop: stop --ptrace is implemented for x86_64 only; on this machine, start the "
+			"program with 'threadstop run' to stop its threads\n");
+	return 2;
+}
+#else
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,9 +38,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "cli.h"
-#include "procfs.h"
-#include "ptrace.h"
 
 /* How long a seized thread may take to stop: it is asleep in an interruptible wait, so it
  * stops at once; this only bounds a thread that went into an uninterruptible sleep. */
@@ -429,12 +442,19 @@ int ts_ptrace_stop(pid_t pid, const char *const *sels, int nsel, int wait, doubl
 	return rc;
 }
 
-int ts_ptrace_hint(pid_t pid)
+#endif
+
+int ts_ptrace_hint(pid_t pid, double deadline)
 {
-	if (!ts_proc_without_shim(pid))
+	if (!ts_proc_without_shim(pid, deadline))
 		return 0;
+#if defined(__x86_64__)
 	fprintf(stderr, "threadstop: pid %d runs without the shim (it was not started with 'threadstop run'); "
 			"'threadstop stop --ptrace %d SELECTOR...' can end its blocked calls from outside, once, with "
 			"ptrace (see 'threadstop list %d')\n", (int)pid, (int)pid, (int)pid);
+#else
+	fprintf(stderr, "threadstop: pid %d runs without the shim (it was not started with 'threadstop run'): "
+			"restart the program as 'threadstop run -- COMMAND' (stop --ptrace is x86_64 only)\n", (int)pid);
+#endif
 	return 3;
 }

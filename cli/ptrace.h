@@ -11,7 +11,8 @@
 int ts_ptrace_stop(pid_t pid, const char *const *sels, int nsel, int wait, double limit);
 
 /* For `stop` without --ptrace: if pid runs without the shim, say that --ptrace can do it
- * and return 3; otherwise return 0 (go on with the control socket). */
-int ts_ptrace_hint(pid_t pid);
+ * and return 3; otherwise return 0 (go on with the control socket).  deadline as for
+ * ts_proc_without_shim(). */
+int ts_ptrace_hint(pid_t pid, double deadline);
 
 #endif

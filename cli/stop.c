@@ -177,9 +177,9 @@ int cmd_stop(int argc, char **argv)
 		usage_error("stop", "--force needs the shim; --ptrace ends one blocked call");
 	if (use_ptrace)
 		return ts_ptrace_stop(pid, sels, nsel, wait, limit);
-	if (ts_ptrace_hint(pid))
-		return EXIT_UNREACHABLE;
 	deadline = now_mono() + timeout + (wait ? limit : 0);
+	if (ts_ptrace_hint(pid, deadline))
+		return EXIT_UNREACHABLE;
 	connect_or_die(&c, pid, deadline);
 	e = tsc_send(&c, line);
 	while (!e && !(e = cli_read(&c, &r))) {
