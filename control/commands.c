@@ -30,6 +30,7 @@ struct snap {
 	const char *foreign; /* not in a wrapper: blocked in this system call of glibc's own */
 	int refused;         /* ignored its stop (which lapsed) after this many refused calls, or -1 */
 	char unforced;       /* a forced stop was made a plain one (force.c) */
+	char exiting;        /* forced out, unwinding */
 };
 
 static struct snap *snaps;  /* the listener's, reused from one request to the next */
@@ -97,6 +98,7 @@ static int snapshot(int names)
 		    __atomic_load_n(&t->lapsed, __ATOMIC_RELAXED) && !(s->stop & TS_STOP_BITS))
 			s->refused = __atomic_load_n(&t->refused, __ATOMIC_RELAXED);
 		s->unforced = __atomic_load_n(&t->force_refused, __ATOMIC_RELAXED) && (s->stop & TS_STOP_BITS);
+		s->exiting = __atomic_load_n(&t->exiting, __ATOMIC_ACQUIRE);
 		if (s->call > 0 && s->call < TS_C_count) {
 			/* No clock on the fast path: "since" is when we first saw this call. */
 			if (t->seen_seq != s->seq || !t->seen_ns) {
@@ -154,6 +156,8 @@ static void describe(const struct snap *s, struct tsp_thread *t)
 	t->tid = s->tid;
 	if (s->unforced)
 		st = TSP_ST_UNFORCED;
+	if (s->exiting)
+		st = TSP_ST_EXITING;
 	if (s->refused >= 0)
 		snprintf(t->state, sizeof t->state, TSP_ST_IGNORED ":%u", (unsigned char)s->refused);
 	else

@@ -73,6 +73,7 @@ int tsp_unescape(const char *in, size_t n, char *out, size_t outsz);
 #define TSP_ST_STOPPED "stopped"        /* stopped, out of any call: its next ones fail */
 #define TSP_ST_IGNORED "ignored"        /* "ignored:N": it retried after N refused calls; the
 					 * stop lapsed and it runs or blocks as without one */
+#define TSP_ST_EXITING "exiting"        /* forced out: its cleanup handlers and destructors run */
 #define TSP_ST_UNFORCED "force-refused" /* forced, but the unwind would have been caught
 					 * (catch (...)): stopped as by a plain stop instead */
 

@@ -48,6 +48,7 @@ void ts_exit_forced(struct ts_thread *t, pthread_mutex_t *held)
 	if (held && !cleanups)
 		pthread_mutex_unlock(held);
 	t->call = TS_C_none;
+	__atomic_store_n(&t->exiting, 1, __ATOMIC_RELEASE);
 	pthread_exit(PTHREAD_CANCELED);
 }
 

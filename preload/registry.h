@@ -40,6 +40,7 @@ struct ts_thread {
 	int refused;           /* blocking calls failed by the stop of gen_seen */
 	char lapsed;           /* that stop was ignored and lapsed: the thread blocks again */
 	char force_refused;    /* a forced exit would have been swallowed by a catch (...) */
+	char exiting;          /* forced out: unwinding (cleanup handlers, destructors) */
 	char nrefusals;
 	struct { int call; long arg; } refusals[TS_REFUSE_MAX];
 	void *chain_base;      /* the head of glibc's cleanup chain when it registered (force.c) */
