@@ -57,6 +57,9 @@ static int force_tids(struct tsc *c, const pid_t *tids, int n)
 	return e;
 }
 
+/* How long a thread that left its call is watched before --wait says what it does now. */
+#define SETTLE_S 0.2
+
 /* What became of one stopped thread (--wait, --grace). */
 enum fate { F_WAITING, F_EXITED, F_LEFT, F_REBLOCKED, F_IGNORED, F_STILL, F_NOCALL };
 
@@ -73,12 +76,15 @@ static int wait_threads(struct tsc *c, struct tsp_thread *st, int n, double limi
 	int *done = calloc((size_t)n + 1, sizeof *done), left = n, i, j, bad = 0;
 	char *forced = calloc((size_t)n + 1, 1), *told = calloc((size_t)n + 1, 1);
 	pid_t *esc_tids = calloc((size_t)n + 1, sizeof *esc_tids);
+	double *left_at = calloc((size_t)n + 1, sizeof *left_at);
 	useconds_t delay = 2000;
 
-	if (!done || !forced || !told || !esc_tids)
+	if (!done || !forced || !told || !esc_tids || !left_at)
 		die(EXIT_UNREACHABLE, "out of memory");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		forced[i] = (char)force;
+		left_at[i] = -1;
+	}
 	while (left) {
 		double el = now_mono() - t0, until;
 		int e = fetch_list(c, &l), nesc = 0;
@@ -123,8 +129,15 @@ static int wait_threads(struct tsc *c, struct tsp_thread *st, int n, double limi
 				fate = el >= limit + (forced_at >= 0 ? forced_at : 0) ? F_STILL : F_WAITING;
 			else if (!strcmp(st[i].call, "-"))
 				fate = F_NOCALL;
-			else if (!strcmp(now->call, "-") || now->seq != st[i].seq)
+			else if (!strcmp(now->call, "-") || now->seq != st[i].seq) {
 				fate = !strcmp(now->state, TSP_ST_BLOCKED) ? F_REBLOCKED : F_LEFT;
+				/* Out of its call: watch it settle a moment (SETTLE_S) before saying
+				 * what it does now; a runtime's retry blocks again within it. */
+				if (left_at[i] < 0)
+					left_at[i] = el;
+				if (fate == F_LEFT && el - left_at[i] < SETTLE_S && el < limit)
+					fate = F_WAITING;
+			}
 			else if (el >= (forced[i] || grace < 0 ? limit + (forced_at >= 0 ? forced_at : 0) : grace))
 				fate = F_STILL;
 			/* --grace: force what ignored the stop or is still in its call */
@@ -160,13 +173,13 @@ static int wait_threads(struct tsc *c, struct tsp_thread *st, int n, double limi
 				break;
 			case F_LEFT:
 				describe_call(in, sizeof in, now);
-				printf("%s: left %s with ECANCELED after %.3fs; now %s, %s\n", w, call, el,
+				printf("%s: left %s with ECANCELED after %.3fs; now %s, %s\n", w, call, left_at[i],
 				       esc(now->state, state, sizeof state), in);
 				break;
 			case F_REBLOCKED:
 				describe_call(in, sizeof in, now);
 				printf("%s: left %s with ECANCELED after %.3fs, but is blocked again, %s: the stop no "
-				       "longer reaches it\n", w, call, el, in);
+				       "longer reaches it\n", w, call, left_at[i], in);
 				bad++;
 				break;
 			case F_STILL:
@@ -211,6 +224,7 @@ static int wait_threads(struct tsc *c, struct tsp_thread *st, int n, double limi
 	free(forced);
 	free(told);
 	free(esc_tids);
+	free(left_at);
 	free(l.t);
 	return bad ? EXIT_NOMATCH : EXIT_DONE;
 }
