@@ -53,7 +53,7 @@ int thread_stop(pid_t pid, const char *selector, unsigned flags);
 
 /* A plain stop of thread `tid` of this process, escalated to a forced one when the
  * thread has neither exited nor left its blocking call after grace_ms milliseconds, or
- * as soon as it ignores the stop (it retried the call the stop failed).  Waits for that
+ * as soon as it ignores the stop (it retried a call the stop failed twice).  Waits for that
  * (polling every millisecond, in raw system calls), up to grace_ms.  Returns
  * THREAD_STOP_LEFT or THREAD_STOP_FORCED, or -1 with errno ESRCH (no such thread
  * registered with the shim) or EINVAL (tid is the calling thread). */

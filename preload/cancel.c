@@ -103,10 +103,12 @@ static int never_blocks(long fd)
 }
 
 /* The stop refuses call `id` (on `arg`): count it, unless the thread is retrying, which
- * ignores the stop.  The stop lapses when the thread enters a call it refused already
- * (same call, same fd or timeout), or a call after TS_REFUSE_MAX refused ones: the token
- * is cleared and the call blocks as without a stop.  So a thread that retries for ever
- * costs one or a few failed calls, never a spin.  Returns 1 to refuse, 0 to go in. */
+ * ignores the stop.  The stop lapses when the thread enters a call it refused twice
+ * already (the same call on the same fd or timeout: the blocked call, then its first
+ * retry, as "the next call fails too" promises), or any call after TS_REFUSE_MAX refused
+ * ones: the token is cleared and the call blocks as without a stop.  So a thread that
+ * retries for ever costs two, at most eight, failed calls, never a spin.  Returns 1 to
+ * refuse, 0 to go in. */
 static int refuse(struct ts_thread *t, int id, long arg, int entering)
 {
 	unsigned gen = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE);
@@ -118,20 +120,23 @@ static int refuse(struct ts_thread *t, int id, long arg, int entering)
 		__atomic_store_n(&t->gen_seen, gen, __ATOMIC_RELEASE);
 	}
 	n = t->nrefusals;
+	for (i = 0; i < n; i++)
+		if (t->refusals[i].call == id && t->refusals[i].arg == arg)
+			break;
 	if (entering) {
-		for (i = 0; i < n; i++)
-			if (t->refusals[i].call == id && t->refusals[i].arg == arg)
-				break;
-		if (i < n || t->refused >= TS_REFUSE_MAX) {
+		if ((i < n && t->refusals[i].n >= TS_REFUSE_SAME) || t->refused >= TS_REFUSE_MAX) {
 			ts_debug("threadstop: tid %d ignored its stop (%d refused calls, retried %s): it lapses\n",
 				 (int)t->tid, t->refused, ts_call_name[id]);
 			ts_stop_clear(t, 1);
 			return 0;
 		}
 	}
-	if (n < TS_REFUSE_MAX) {
+	if (i < n) {
+		t->refusals[i].n++;
+	} else if (n < TS_REFUSE_MAX) {
 		t->refusals[n].call = id;
 		t->refusals[n].arg = arg;
+		t->refusals[n].n = 1;
 		t->nrefusals = (char)(n + 1);
 	}
 	__atomic_store_n(&t->refused, t->refused + 1, __ATOMIC_RELAXED);

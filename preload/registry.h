@@ -15,7 +15,9 @@
 #define TS_BUSY 32u    /* registering: a nested call (signal handler) passes through */
 #define TS_STOP_BITS (TS_STOP | TS_FORCE) /* either kind of stop */
 
-/* A stop lapses at the retry of a call it refused, or after this many refused calls. */
+/* A stop lapses when the thread enters a call it refused TS_REFUSE_SAME times already
+ * (the same call on the same fd or timeout), or any call after TS_REFUSE_MAX refusals. */
+#define TS_REFUSE_SAME 2
 #define TS_REFUSE_MAX 8
 
 /* One per thread, in static TLS.  The registry links the live ones. */
@@ -42,7 +44,7 @@ struct ts_thread {
 	char force_refused;    /* a forced exit would have been swallowed by a catch (...) */
 	char exiting;          /* forced out: unwinding (cleanup handlers, destructors) */
 	char nrefusals;
-	struct { int call; long arg; } refusals[TS_REFUSE_MAX];
+	struct { int call, n; long arg; } refusals[TS_REFUSE_MAX];
 	void *chain_base;      /* the head of glibc's cleanup chain when it registered (force.c) */
 	unsigned seen_seq;     /* control plane: the seq when it first saw this call ... */
 	int64_t seen_ns;       /* ... and when (CLOCK_REALTIME ns) */

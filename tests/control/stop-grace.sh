@@ -14,7 +14,7 @@ wait_list $P "^ *[0-9]+ +reader +blocked +read "
 t0=$(date +%s%N)
 "$T" stop $P reader --grace=5 --wait=10 >"$WORK/g.out" 2>&1 || fail "--grace exited $?: $(cat "$WORK/g.out")"
 ms=$((($(date +%s%N) - t0) / 1000000))
-grep -q 'reader: ignored the stop (1 refused call); forcing it' "$WORK/g.out" || fail "--grace: $(cat "$WORK/g.out")"
+grep -q 'reader: ignored the stop (2 refused calls); forcing it' "$WORK/g.out" || fail "--grace: $(cat "$WORK/g.out")"
 grep -Eq 'reader: exited \((forced|its process exited)' "$WORK/g.out" || fail "--grace: no exit: $(cat "$WORK/g.out")"
 [ $ms -lt 4000 ] || fail "--grace: forcing an ignored stop waited out the grace ($ms ms)"
 wait_exit $P; [ $STATUS = 0 ] || fail "ignore: exited $STATUS"

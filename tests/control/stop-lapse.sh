@@ -28,18 +28,18 @@ for mode in accept poll; do
 	tid=$("$T" list $P | awk -v n=$name '$2 == n { print $1 }')
 	"$T" stop $P $name --wait=10 >"$WORK/stop.out" 2>&1; rc=$?
 	[ $rc = 1 ] || fail "$mode: stop --wait exited $rc, expected 1 (the stop was ignored)"
-	grep -Eq "^$tid $name: ignored the stop \(1 refused call\): it lapsed; now in $call" "$WORK/stop.out" ||
+	grep -Eq "^$tid $name: ignored the stop \(2 refused calls\): it lapsed; now in $call" "$WORK/stop.out" ||
 		fail "$mode: --wait did not report the ignored stop: $(cat "$WORK/stop.out")"
 	before=$(cpu_ticks $P $tid)
 	sleep 2
 	after=$(cpu_ticks $P $tid)
 	[ $((after - before)) -le $((hz / 4)) ] ||
 		fail "$mode: the stopped thread used $((after - before)) ticks of CPU in 2 s (a spin)"
-	list_has $P "^ *$tid +$name +ignored:1 +$call " || fail "$mode: list does not show ignored:1"
+	list_has $P "^ *$tid +$name +ignored:2 +$call " || fail "$mode: list does not show ignored:2"
 	hello "$port" || fail "$mode: the server stopped serving after an ignored stop"
-	# a second stop is a new one: refused once more, then ignored again
+	# a second stop is a new one: refused twice more, then ignored again
 	"$T" stop $P $name --wait=10 >"$WORK/stop2.out" 2>&1
-	grep -q "ignored the stop (1 refused call)" "$WORK/stop2.out" || fail "$mode: a second stop: $(cat "$WORK/stop2.out")"
+	grep -q "ignored the stop (2 refused calls)" "$WORK/stop2.out" || fail "$mode: a second stop: $(cat "$WORK/stop2.out")"
 	hello "$port" || fail "$mode: the server stopped serving after a second stop"
 	echo "# $mode: $((after - before)) ticks of CPU in the 2 s after the stop"
 	kill $P; wait $P 2>/dev/null
