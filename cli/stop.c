@@ -130,7 +130,13 @@ static int wait_threads(struct tsc *c, struct tsp_thread *st, int n, double limi
 			else if (!strcmp(st[i].call, "-"))
 				fate = F_NOCALL;
 			else if (!strcmp(now->call, "-") || now->seq != st[i].seq) {
-				fate = !strcmp(now->state, TSP_ST_BLOCKED) ? F_REBLOCKED : F_LEFT;
+				/* blocked again: its stop cleared, or in a condition or semaphore wait
+				 * begun after the stop, which a plain stop does not end */
+				fate = !strcmp(now->state, TSP_ST_BLOCKED) ||
+						       (!strcmp(now->state, TSP_ST_PENDING) &&
+							(!strncmp(now->call, "pthread_cond_", 13) || !strncmp(now->call, "sem_", 4)))
+					       ? F_REBLOCKED
+					       : F_LEFT;
 				/* Out of its call: watch it settle a moment (SETTLE_S) before saying
 				 * what it does now; a runtime's retry blocks again within it. */
 				if (left_at[i] < 0)

@@ -229,14 +229,22 @@ static _Unwind_Reason_Code frame(struct _Unwind_Context *ctx, void *arg)
 {
 	struct scan *s = arg;
 	const unsigned char *lsda = uw.lsda(ctx);
-	int before = 0;
+	int before = 0, cleanups;
 	uintptr_t ip;
+	Dl_info di;
 	if (++s->frames > 4096 || s->refuse)
 		return _URC_END_OF_STACK;
 	if (!lsda)
 		return _URC_NO_REASON;
 	ip = uw.ip(ctx, &before);
-	scan_lsda(lsda, uw.region(ctx), before ? ip : ip - 1, s);
+	if (!before)
+		ip--;
+	cleanups = s->cleanups;
+	scan_lsda(lsda, uw.region(ctx), ip, s);
+	/* libstdc++'s own cleanups (std::thread's entry frees its state) touch no lock of
+	 * the program's: a std::unique_lock's destructor is inlined in the program's frame */
+	if (s->cleanups && !cleanups && dladdr((void *)ip, &di) && di.dli_fname && strstr(di.dli_fname, "libstdc++"))
+		s->cleanups = 0;
 	return _URC_NO_REASON;
 }
 

@@ -33,6 +33,8 @@ if [ -n "${STOPSAFE_CXX:-}" ]; then
 	grep -q '^read:' "$WORK/dtor.out" && fail "dtor: the read returned instead of the thread being forced out"
 	run_force condvar worker "$STOPSAFE_CXX" condvar
 	grep -q '^main locked' "$WORK/condvar.out" || fail "condvar: main could not take the std::mutex"
+	run_force rawcond worker "$STOPSAFE_CXX" rawcond
+	grep -q '^main locked' "$WORK/rawcond.out" || fail "rawcond: main could not take the mutex"
 	run_force catchall worker "$STOPSAFE_CXX" catchall
 	grep -q '^read: -1 Operation canceled' "$WORK/catchall.out" || fail "catchall: the read did not fail as a plain stop"
 	echo "ok 1 - forced out of condition waits: the mutex is free; C++ destructors run, catch (...) is not forced"

@@ -50,4 +50,15 @@ wait_list $P "^ *[0-9]+ +locker +blocked +libc:futex "
 grep -q 'locker: still blocked in libc:futex after .* (a mutex, rwlock or barrier wait: not stoppable)' "$WORK/f.out" ||
 	fail "futex --wait: $(cat "$WORK/f.out")"
 kill $P; wait $P 2>/dev/null
+# thread_stop_grace(), from inside
+"$T" run -- "$STOPSAFE" apigrace >"$WORK/api.out" 2>"$WORK/api.err" &
+P=$!; PIDS+=($P)
+wait_exit $P
+[ $STATUS = 0 ] || fail "apigrace exited $STATUS"
+grep -q '^grace left 0 in' "$WORK/api.out" || fail "thread_stop_grace on a thread that handles the stop: $(cat "$WORK/api.out")"
+ms=$(sed -n 's/^grace forced 1 in \([0-9]*\) ms/\1/p' "$WORK/api.out")
+[ -n "$ms" ] || fail "thread_stop_grace on a thread that ignores the stop: $(cat "$WORK/api.out")"
+[ "$ms" -lt 4000 ] || fail "thread_stop_grace waited out the grace ($ms ms) though the stop was ignored"
+grep -q '^main done' "$WORK/api.out" || fail "apigrace: main did not finish"
+
 echo "ok 1 - --grace forces what ignores the stop; --wait reports exited, left, blocked again, ignored, still blocked"

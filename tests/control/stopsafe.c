@@ -13,6 +13,9 @@
  *                        with the stop cleared (as a runtime that retries would)
  *   stopsafe futex       "locker" waits for a mutex main holds for ever
  *   stopsafe exit        "reader" blocks on a pipe and returns when its read fails
+ *   stopsafe apigrace    thread_stop_grace() on "reader" as in exit mode (prints
+ *                        "grace left 0"), then on one as in ignore mode ("grace forced 1"),
+ *                        each with "in N ms"
  * Every thread's main stays in pthread_join (or the mutex wait) until its worker ends;
  * then it prints "main done" and exits 0. */
 #define _GNU_SOURCE
@@ -143,6 +146,69 @@ static void *exiter(void *a)
 	return a;
 }
 
+static void *gettid_of(void *(*fn)(void *), pthread_t *th, pid_t *tid);
+
+/* thread_stop_grace() from inside, on a thread that handles the stop and on one that
+ * ignores it. */
+static int api_grace(void)
+{
+	int (*grace)(pid_t, unsigned) = (int (*)(pid_t, unsigned))dlsym(RTLD_DEFAULT, "thread_stop_grace");
+	void *(*fns[2])(void *) = { exiter, ignorer };
+	const char *what[2] = { "left", "forced" };
+	int i;
+	if (!grace) {
+		say("no thread_stop_grace\n");
+		return 1;
+	}
+	for (i = 0; i < 2; i++) {
+		struct timespec a, b;
+		pthread_t th;
+		pid_t tid;
+		int r;
+		gettid_of(fns[i], &th, &tid);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		r = grace(tid, 5000);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		say("grace %s %d in %ld ms\n", what[i], r,
+		    (long)((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000));
+		pthread_join(th, 0);
+	}
+	say("main done\n");
+	return 0;
+}
+
+static pid_t started_tid;
+static void *(*started_fn)(void *);
+static void *started(void *a)
+{
+	__atomic_store_n(&started_tid, gettid(), __ATOMIC_RELEASE);
+	return started_fn(a);
+}
+
+/* Start fn in a thread and wait until it is blocked in its read (wchan is not needed:
+ * its call shows in /proc/.../syscall as read). */
+static void *gettid_of(void *(*fn)(void *), pthread_t *th, pid_t *tid)
+{
+	char proc[64], buf[64] = "";
+	started_tid = 0;
+	started_fn = fn;
+	pthread_create(th, 0, started, 0);
+	while (!(*tid = __atomic_load_n(&started_tid, __ATOMIC_ACQUIRE)))
+		usleep(1000);
+	snprintf(proc, sizeof proc, "/proc/self/task/%d/syscall", (int)*tid);
+	for (;;) {
+		FILE *f = fopen(proc, "r");
+		if (f) {
+			if (!fgets(buf, sizeof buf, f))
+				buf[0] = 0;
+			fclose(f);
+		}
+		if (!strncmp(buf, "0 ", 2)) /* SYS_read */
+			return 0;
+		usleep(1000);
+	}
+}
+
 static int listen_any(void)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -172,6 +238,11 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return 2;
+	if (!strcmp(argv[1], "apigrace")) {
+		if (pipe(pipe1) || pipe(pipeb))
+			return 2;
+		return api_grace();
+	}
 	for (i = 0; i < sizeof modes / sizeof *modes && strcmp(modes[i].mode, argv[1]); i++)
 		;
 	if (i == sizeof modes / sizeof *modes)

@@ -6,6 +6,9 @@
 //                          the force is refused and the read fails as with a plain stop
 //   stopsafe_cxx condvar   "worker" waits on a std::condition_variable for ever; main
 //                          joins it, then takes the std::mutex: "main locked"
+//   stopsafe_cxx rawcond   a std::thread waits on a pthread condition with a pthread
+//                          mutex and no cleanup handler (std::thread's own entry has
+//                          cleanups: they do not count): the same, "main locked"
 // main joins the worker, prints "main done" and exits 0.
 #include <cerrno>
 #include <condition_variable>
@@ -14,11 +17,14 @@
 #include <mutex>
 #include <pthread.h>
 #include <string>
+#include <thread>
 #include <unistd.h>
 
 static int fds[2];
 static std::mutex mu;
 static std::condition_variable cv;
+static pthread_mutex_t pm = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pc = PTHREAD_COND_INITIALIZER;
 
 struct Guard {
 	~Guard() { std::printf("destructor ran\n"); std::fflush(stdout); }
@@ -55,6 +61,13 @@ static void *condvar(void *)
 	return nullptr;
 }
 
+static void rawcond()
+{
+	pthread_mutex_lock(&pm);
+	for (;;)
+		pthread_cond_wait(&pc, &pm);
+}
+
 int main(int argc, char **argv)
 {
 	void *(*fn)(void *) = nullptr;
@@ -66,6 +79,16 @@ int main(int argc, char **argv)
 		fn = catchall;
 	else if (mode == "condvar")
 		fn = condvar;
+	if (mode == "rawcond") {
+		std::thread t(rawcond);
+		pthread_setname_np(t.native_handle(), "worker");
+		std::printf("ready\n");
+		std::fflush(stdout);
+		t.join();
+		pthread_mutex_lock(&pm);
+		std::printf("main locked\nmain done\n");
+		return 0;
+	}
 	if (!fn || pipe(fds))
 		return 2;
 	pthread_create(&th, nullptr, fn, nullptr);
