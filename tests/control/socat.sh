@@ -1,13 +1,13 @@
-# A real program: socat serving TCP (fork mode) keeps serving after a plain stop of its
+# A real program: socat serving a socket (fork mode) keeps serving after a plain stop of its
 # listening thread, which retries its failed wait: the stop lapses, no spin.
 . "$(dirname "$0")/lib.sh"
 command -v socat >/dev/null || { echo "ok 1 - socat # SKIP socat is not installed (scripts/deps)"; exit 0; }
-port=$(( (RANDOM % 20000) + 30000 ))
-"$T" run -- socat TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo hello' >"$WORK/socat.out" 2>"$WORK/socat.err" &
+# a UNIX socket: no port to collide with another test's
+"$T" run -- socat UNIX-LISTEN:"$WORK/srv",fork SYSTEM:'echo hello' >"$WORK/socat.out" 2>"$WORK/socat.err" &
 P=$!; PIDS+=($P)
 wait_socket $P
-ask() { socat -T5 - TCP:127.0.0.1:$port </dev/null 2>/dev/null | grep -q hello; }
-wait_for 20 ask || fail "socat never answered on port $port"
+ask() { socat -T5 - UNIX-CONNECT:"$WORK/srv" </dev/null 2>/dev/null | grep -q hello; }
+wait_for 20 ask || fail "socat never answered on $WORK/srv"
 "$T" stop $P all --wait=10 >"$WORK/stop.out" 2>&1
 grep -Eq "ignored the stop|left .* with ECANCELED" "$WORK/stop.out" || fail "stop --wait: $(cat "$WORK/stop.out")"
 ticks0=$(sed 's/.*) //' /proc/$P/stat | awk '{ print $12 + $13 }')
