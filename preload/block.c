@@ -42,8 +42,7 @@ static long slow_loop(int entering, int id, long arg, long nr, long a, long b, l
 	struct ts_thread *t = &ts_tls;
 	long r;
 	for (;;) {
-		(void)entering;
-		switch (ts_slow(t)) {
+		switch (ts_slow_call(t, id, arg, entering)) {
 		case TS_CANCEL: return -ECANCELED;
 		case TS_PASS: return ts_sys(nr, a, b, c, d, e, f);
 		}

@@ -13,7 +13,16 @@ enum { TS_GO = 0, TS_CANCEL = 1, TS_PASS = 2 };
 
 void ts_cancel_init(void) TS_HIDDEN;  /* installs the cancel signal's handler */
 int ts_slow(struct ts_thread *t) TS_HIDDEN;
-void ts_exit_forced(struct ts_thread *t) __attribute__((noreturn)) TS_HIDDEN;
+/* ts_slow() for a blocking call: `entering` it, or leaving it interrupted.  Counts the
+ * calls the stop refuses and lets it lapse when the thread retries (DESIGN rule 2). */
+int ts_slow_call(struct ts_thread *t, int id, long arg, int entering) TS_HIDDEN;
+/* Clear this thread's stop; `lapsed`: because it ignored it (list: ignored).  For the
+ * runtimes (python.c) as for thread_stop_clear(). */
+void ts_stop_clear(struct ts_thread *t, int lapsed) TS_HIDDEN;
+/* A forced stop: exit through pthread_exit, releasing `held` (the mutex of a condition
+ * wait, or 0) unless the program's cleanup handlers will run and expect it held.
+ * Returns, with the stop made a plain one, when the unwind would be caught (force.c). */
+void ts_exit_forced(struct ts_thread *t, pthread_mutex_t *held) TS_HIDDEN;
 void ts_cond_leave(struct ts_thread *t) TS_HIDDEN;
 void ts_join_init(void) TS_HIDDEN;  /* wrap_thread.c: where glibc keeps a thread's tid */
 
@@ -51,10 +60,7 @@ long ts_block_late_slow(int id, long arg, long nr, long a, long b, long c, long 
 /* (ts_block_failed reads the call's arg back from the thread: one value less to keep) */
 long ts_block_failed(long r, int id, long nr, long a, long b, long c, long d, long e, long f) TS_HIDDEN;
 
-/* A blocking syscall, cancellable (policy PLAIN).  The fast path: one TLS load of the
- * token (and the call) and a branch, a few plain stores that describe the call for `list` and for the
- * stopper (who signals the thread only while call is set), the window, the stores undone,
- * one compare of the result.  Anything else (a token set, an error) is out of line. */
+/* Anything but the fast path: a token set, or a call in progress. */
 TS_INLINE int ts_busy(const struct ts_thread *t)
 {
 	/* The token and the call in one load: a call made while another is in progress (from
@@ -81,6 +87,12 @@ TS_INLINE long ts_block_fast(struct ts_thread *t, int id, long arg, long nr, lon
 	return r;
 }
 
+/* A blocking syscall, cancellable (policy PLAIN, and IO: a read of a regular file or a
+ * block device passes, checked on the slow path only, in ts_slow_call).  The fast path:
+ * one TLS load of the token and the call, a branch, three plain stores that describe the
+ * call for `list` and for the stopper (who signals the thread only while call is set),
+ * the window, one store, one compare of the result.  Anything else (a token set, a call
+ * in progress, an error with the token set) is out of line. */
 TS_INLINE long ts_block_plain(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
 {
 	struct ts_thread *t = &ts_tls;

@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "force.h"
 #include "registry.h"
 
 __thread struct ts_thread ts_tls __attribute__((tls_model("initial-exec"))) = { .stop = TS_NEW };
@@ -150,6 +151,7 @@ void ts_register(struct ts_thread *t)
 	__atomic_or_fetch(&t->stop, TS_BUSY, __ATOMIC_RELAXED);
 	t->tid = gettid();
 	t->self = pthread_self();
+	t->chain_base = ts_force_chain();
 	ts_registry_lock();
 	/* (under the lock: a pthread_setname_np of this thread from another either finds it
 	 * linked, or changed the name before this reads it) */

@@ -1,5 +1,6 @@
 /* Interposed condition and semaphore waits.  A condition wait the thread is in when a
- * stop arrives returns ECANCELED with the mutex held; a timed wait, or one begun with a
+ * stop arrives returns ECANCELED with the mutex held (a forced one exits with it
+ * released, unless the program pushed cleanup handlers: cancel.c); a timed wait, or one begun with a
  * stop already pending, is "immune": only a forced stop ends it (runtimes such as
  * CPython wait on condition variables on the way out of a stopped call and treat a
  * failure there as fatal). */
@@ -62,7 +63,7 @@ static __attribute__((noinline)) int cond_wait_slow(int id, pthread_cond_t *c, p
 	t->call = saved;
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	if (unlikely(s & TS_FORCE))
-		ts_exit_forced(t);
+		ts_exit_forced(t, m);
 	if (unlikely(!immune && (s & TS_STOP)) && r == 0)
 		r = ECANCELED;
 	return r;
@@ -70,13 +71,13 @@ pass:
 	return abstime ? real_timed(id, c, m, clock, abstime) : REAL(pthread_cond_wait)(c, m);
 }
 
-/* A stop arrived during a wait of the fast path: a forced one exits, a plain one makes a
- * successful return of a wait that is not immune ECANCELED. */
-static __attribute__((noinline)) int cond_wait_stopped(struct ts_thread *t, int r, int immune)
+/* A stop arrived during a wait of the fast path: a forced one exits (as cond_wait_slow
+ * does), a plain one makes a successful return of a wait that is not immune ECANCELED. */
+static __attribute__((noinline)) int cond_wait_stopped(struct ts_thread *t, int r, int immune, pthread_mutex_t *m)
 {
 	int s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	if (s & TS_FORCE)
-		ts_exit_forced(t);
+		ts_exit_forced(t, m);
 	if (!immune && (s & TS_STOP) && r == 0)
 		r = ECANCELED;
 	return r;
@@ -115,7 +116,7 @@ TS_INLINE int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t
 		cond_left_busy(t);
 	t->call = TS_C_none;
 	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE) & TS_STOP_BITS))
-		return cond_wait_stopped(t, r, immune);
+		return cond_wait_stopped(t, r, immune, m);
 	return r;
 }
 
@@ -162,7 +163,7 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 	t->call = saved;
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	if (unlikely(s & TS_FORCE))
-		ts_exit_forced(t);
+		ts_exit_forced(t, 0);
 	if (r) {
 		if (e == EINTR && !immune && (s & TS_STOP))
 			e = ECANCELED;
