@@ -160,7 +160,7 @@ static void curves(void)
 	   "`tgkill` each, no shim); stopping all of them through the control socket (`socket`, "
 	   "`call:read`); stopping one of them by tid (`pick`: up to 51 single `thread_stop_tid()` calls, "
 	   "each timed until that `read` returned; the median); `threadstop list PID` (process start "
-	   "included). Picture: `doc/img/scale.svg`.\n\n"
+	   "included).\n\n![how the costs grow with N](img/scale.svg)\n\n"
 	   "| N | floor ms | stop all ms | per thread us | stop one by tid us | list ms |\n|---|---|---|---|---|---|\n",
 	   reps);
 	for (int i = 0; i < nn; i++) {
