@@ -56,6 +56,7 @@ void cli_and_idle(void)
 			}
 		closedir(d);
 	}
+	usleep(500000); /* the last CLI run's connection closed: let the listener see it first */
 	for (int k = 0; k < 2 && ctl; k++) {
 		FILE *f;
 		char line[256];
@@ -95,7 +96,8 @@ void cli_and_idle(void)
 		tap(1, "idle: control thread %d: %ld context switches in %d ms (%.2f/s)", ctl, sw1 - sw0, idle_ms, rate);
 		MD("## 5. Idle control thread\n\n"
 		   "`voluntary_ctxt_switches + nonvoluntary_ctxt_switches` of the `threadstop` thread "
-		   "(/proc/PID/task/TID/status) of an idle process, before and after %d ms: **%ld** "
+		   "(/proc/PID/task/TID/status) of an idle process (from 500 ms after the last CLI run above, "
+		   "whose connection the listener closes), before and after %d ms: **%ld** "
 		   "wake-ups (%.2f per second; target 0: %s).\n\n",
 		   idle_ms, sw1 - sw0, rate, verdict(sw1 == sw0));
 	} else {
