@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "threadstop.h"
 #include "ts.h"
+#include "python.h"
 
 static int barrier_ok;
 
@@ -67,8 +68,13 @@ int ts_slow(struct ts_thread *t)
 		t->pcancel_held = 1;
 		s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	}
-	if (s & TS_FORCE)
+	if (s & TS_FORCE) {
+		/* Never pthread_exit a thread with a Python thread state: it unwinds with
+		 * threadstop.Forced instead (python.c). */
+		if (ts_py_thread())
+			return TS_CANCEL;
 		ts_exit_forced(t);
+	}
 	return s & TS_STOP ? TS_CANCEL : TS_GO;
 }
 
@@ -314,4 +320,5 @@ TS_EXPORT int thread_stop_pending(void)
 TS_EXPORT void thread_stop_clear(void)
 {
 	__atomic_fetch_and(&ts_tls.stop, ~TS_STOPPED, __ATOMIC_RELAXED);
+	ts_py_forced = 0; /* a forced Python thread's later lock waits raise Forced no more */
 }

@@ -141,6 +141,9 @@ void ts_control_init(void) TS_HIDDEN;
 void ts_control_poke(void) TS_HIDDEN;
 extern int ts_ctl_fd_floor TS_HIDDEN; /* the lowest descriptor the control plane holds */
 
+/* python.c: a stop failed this call of the calling thread (returns r). */
+long ts_py_failed(struct ts_thread *t, long r) TS_HIDDEN;
+
 /* What ts_slow() tells a wrapper to do. */
 enum { TS_GO = 0, TS_CANCEL = 1, TS_PASS = 2 };
 
@@ -157,7 +160,7 @@ static inline long ts_block(int id, long arg, long nr, long a, long b, long c, l
 	if (unlikely(t->stop)) {
 	slow:
 		switch (ts_slow(t)) {
-		case TS_CANCEL: return -ECANCELED;
+		case TS_CANCEL: return ts_py_failed(t, -ECANCELED);
 		case TS_PASS: return ts_sys(nr, a, b, c, d, e, f);
 		}
 	}

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #define TS_NAMES_INTERPOSED
 #include "ts.h"
+#include "python.h"
 
 static int real_timed(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
 {
@@ -35,7 +36,8 @@ static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t cl
 	 * (the exchange), paired with the stopper's token store then condition load. */
 	(void)__atomic_exchange_n(&t->cond, c, __ATOMIC_SEQ_CST);
 	s = __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
-	if (unlikely(s & (TS_FORCE | (immune ? 0 : TS_STOP))))
+	/* A Python thread's condition waits (the GIL's) are never failed. */
+	if (unlikely(s & (TS_FORCE | (immune ? 0 : TS_STOP))) && !ts_py_thread())
 		r = ECANCELED;
 	else if (abstime)
 		r = real_timed(id, c, m, clock, abstime);
@@ -44,6 +46,8 @@ static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t cl
 	ts_cond_leave(t);
 	t->call = saved;
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	if (unlikely(s & TS_STOPPED) && ts_py_thread())
+		return r;
 	if (unlikely(s & TS_FORCE))
 		ts_exit_forced(t);
 	if (unlikely(!immune && (s & TS_STOP)) && r == 0)
@@ -77,17 +81,26 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 	struct ts_thread *t = &ts_tls;
 	int immune = id != TS_C_sem_wait, saved, r, e, s;
 
-	if (unlikely(t->stop)) {
+	if (unlikely(t->stop | ts_py_forced)) {
 		switch (ts_slow(t)) {
 		case TS_PASS:
 			goto pass;
 		case TS_CANCEL:
 			immune = 1;
 		}
+		/* CPython's locks: a stop pending when the wait begins fails it too, timed or
+		 * not, with the errno CPython expects for an interruption (python.c). */
+		if (ts_py_thread() && ts_py_sem_due(t, sem)) {
+			errno = ts_py_sem_stopped(t, sem);
+			return -1;
+		}
 	}
+again:
 	saved = t->call;
 	t->arg = abstime ? -2 : -1;
-	t->cond_immune = immune;
+	/* In a CPython process timed waits are signalled too: a Python thread's are failed
+	 * (below); another thread's are resumed. */
+	t->cond_immune = immune && !ts_py_present;
 	t->seq++;
 	t->call = id;
 	/* Look at the token after publishing the call (see cancel.c on membarrier). */
@@ -106,6 +119,14 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 	}
 	t->call = saved;
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	if (unlikely(s & TS_STOPPED) && r && e == EINTR && ts_py_present) {
+		if (ts_py_thread()) {
+			errno = ts_py_sem_stopped(t, sem);
+			return -1;
+		}
+		if (immune && !(s & TS_FORCE))
+			goto again;
+	}
 	if (unlikely(s & TS_FORCE))
 		ts_exit_forced(t);
 	if (r) {
