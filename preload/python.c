@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include "log.h"
 #include "python.h"
 #include "py_exc.h" /* ts_py_exc_src: python/threadstop/_exc.py, the exception classes */
 
@@ -232,7 +233,7 @@ static void arm(struct ts_thread *t, int forced, sem_t *sem)
  * TS_PYFORCE: its later lock waits raise Forced again, except a retry of this one. */
 static int consume(struct ts_thread *t)
 {
-	int s = __atomic_fetch_and(&t->stop, ~TS_STOPPED, __ATOMIC_ACQ_REL);
+	int s = __atomic_fetch_and(&t->stop, ~TS_STOP_BITS, __ATOMIC_ACQ_REL);
 	int forced = (s & TS_FORCE) || ts_py_forced;
 	ts_debug("threadstop: tid %d: %s raised in Python\n", (int)t->tid, forced ? "Forced" : "Stopped");
 	return forced;
@@ -269,7 +270,7 @@ long ts_py_failed(struct ts_thread *t, long r)
 int ts_py_sem_due(struct ts_thread *t, sem_t *sem)
 {
 	int s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
-	return !arming && ((s & TS_STOPPED) || (ts_py_forced && !py_armed && sem != py_sem));
+	return !arming && ((s & TS_STOP_BITS) || (ts_py_forced && !py_armed && sem != py_sem));
 }
 
 int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem)

@@ -4,7 +4,7 @@
 #ifndef TS_PYTHON_H
 #define TS_PYTHON_H
 
-#include "ts.h"
+#include "registry.h"
 
 /* Set in a Python thread that was forced: its later lock waits raise Forced again (the
  * token cannot say so: any nonzero token fails every call in ts_syscall_cp). */

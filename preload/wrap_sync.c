@@ -1,11 +1,34 @@
-/* Interposed condition waits.  A wait the thread is in when a stop arrives returns
- * ECANCELED with the mutex held; a timed wait, or one begun with a stop already pending,
- * is "immune": only a forced stop ends it (runtimes such as CPython wait on condition
- * variables on the way out of a stopped call and treat a failure there as fatal). */
+/* Interposed condition and semaphore waits.  A condition wait the thread is in when a
+ * stop arrives returns ECANCELED with the mutex held; a timed wait, or one begun with a
+ * stop already pending, is "immune": only a forced stop ends it (runtimes such as
+ * CPython wait on condition variables on the way out of a stopped call and treat a
+ * failure there as fatal). */
 #define _GNU_SOURCE
 #define TS_NAMES_INTERPOSED
-#include "ts.h"
+#include "cancel.h"
 #include "python.h"
+
+/* Enter a condition or semaphore wait: the slow path if the token is set, then publish
+ * the call.  Returns -1 when the call passes straight to glibc, else whether the wait is
+ * immune to a plain stop: a timed one (calls.def: TIMED), or one begun with a stop
+ * pending.  A forced stop does not return. */
+static int wait_enter(struct ts_thread *t, int id, const struct timespec *abstime)
+{
+	int immune = ts_call_policy[id] == TS_P_TIMED;
+	if (unlikely(t->stop)) {
+		switch (ts_slow(t)) {
+		case TS_PASS:
+			return -1;
+		case TS_CANCEL:
+			immune = 1;
+		}
+	}
+	t->arg = abstime ? -2 : -1;
+	t->immune = immune;
+	t->seq++;
+	t->call = id;
+	return immune;
+}
 
 static int real_timed(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
 {
@@ -17,21 +40,10 @@ static int real_timed(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t c
 static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
 {
 	struct ts_thread *t = &ts_tls;
-	int immune = abstime != 0, saved, s, r;
+	int saved = t->call, immune = wait_enter(t, id, abstime), s, r;
 
-	if (unlikely(t->stop)) {
-		switch (ts_slow(t)) { /* a forced stop does not return */
-		case TS_PASS:
-			goto pass;
-		case TS_CANCEL:
-			immune = 1;
-		}
-	}
-	saved = t->call;
-	t->arg = abstime ? -2 : -1;
-	t->seq++;
-	t->call = id;
-	t->cond_immune = immune;
+	if (immune < 0)
+		goto pass;
 	/* Publish the condition, then look at the token: a full barrier between the two
 	 * (the exchange), paired with the stopper's token store then condition load. */
 	(void)__atomic_exchange_n(&t->cond, c, __ATOMIC_SEQ_CST);
@@ -46,7 +58,7 @@ static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t cl
 	ts_cond_leave(t);
 	t->call = saved;
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
-	if (unlikely(s & TS_STOPPED) && ts_py_thread())
+	if (unlikely(s & TS_STOP_BITS) && ts_py_thread())
 		return r;
 	if (unlikely(s & TS_FORCE))
 		ts_exit_forced(t);
@@ -73,37 +85,29 @@ TS_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, cloc
 }
 
 /* Semaphore waits: glibc's own code around a futex wait.  The stopper signals the thread
- * until it has left the wait; the handler turns the futex's restart into EINTR (signal.c),
+ * until it has left the wait; the handler turns the futex's restart into EINTR (cancel.c),
  * which glibc returns; a stop turns that EINTR into ECANCELED.  Same rule as condition
  * waits: timed waits, and waits begun with a stop pending, are immune to a plain stop. */
 static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *abstime)
 {
 	struct ts_thread *t = &ts_tls;
-	int immune = id != TS_C_sem_wait, saved, r, e, s;
+	int saved = t->call, immune, r, e, s;
 
-	if (unlikely(t->stop | ts_py_forced)) {
-		switch (ts_slow(t)) {
-		case TS_PASS:
-			goto pass;
-		case TS_CANCEL:
-			immune = 1;
-		}
-		/* CPython's locks: a stop pending when the wait begins fails it too, timed or
-		 * not, with the errno CPython expects for an interruption (python.c). */
-		if (ts_py_thread() && ts_py_sem_due(t, sem)) {
-			errno = ts_py_sem_stopped(t, sem);
-			return -1;
-		}
+	/* CPython's locks: a stop pending when the wait begins fails it too, timed or not,
+	 * with the errno CPython expects for an interruption (python.c). */
+	if (unlikely(t->stop | ts_py_forced) && ts_py_thread() && ts_py_sem_due(t, sem)) {
+		errno = ts_py_sem_stopped(t, sem);
+		return -1;
 	}
 again:
-	saved = t->call;
-	t->arg = abstime ? -2 : -1;
+	immune = wait_enter(t, id, abstime);
+	if (immune < 0)
+		goto pass;
 	/* In a CPython process timed waits are signalled too: a Python thread's are failed
-	 * (below); another thread's are resumed. */
-	t->cond_immune = immune && !ts_py_present;
-	t->seq++;
-	t->call = id;
-	/* Look at the token after publishing the call (see cancel.c on membarrier). */
+	 * (below), another thread's resume. */
+	if (ts_py_present)
+		t->immune = 0;
+	/* Look at the token after publishing the call (see stop.c on membarrier). */
 	s = __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
 	if (unlikely(s & (TS_FORCE | (immune ? 0 : TS_STOP)))) {
 		r = -1;
@@ -119,7 +123,7 @@ again:
 	}
 	t->call = saved;
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
-	if (unlikely(s & TS_STOPPED) && r && e == EINTR && ts_py_present) {
+	if (unlikely(s & TS_STOP_BITS) && r && e == EINTR && ts_py_present) {
 		if (ts_py_thread()) {
 			errno = ts_py_sem_stopped(t, sem);
 			return -1;
