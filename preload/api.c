@@ -6,7 +6,6 @@
 #include "threadstop.h"
 #include "registry.h"
 #include "stop.h"
-#include "python.h"
 
 TS_EXPORT int thread_stop_tid(pid_t tid, unsigned flags)
 {
@@ -30,7 +29,6 @@ TS_EXPORT int thread_stop_pending(void)
 TS_EXPORT void thread_stop_clear(void)
 {
 	__atomic_fetch_and(&ts_tls.stop, ~TS_STOP_BITS, __ATOMIC_RELAXED);
-	ts_py_forced = 0; /* a forced Python thread's later lock waits raise Forced no more */
 }
 
 /* Stop the threads of process pid that `selector` matches, through its control socket.

@@ -15,8 +15,10 @@
  *    waiter lock of threading.Condition.wait (Event, Condition, Semaphore, Queue), the
  *    shim posts it, which is what a notify would do;
  *  - condition waits (the GIL's) are never failed;
- *  - a forced stop raises threadstop.Forced (a BaseException) the same way, and again at
- *    each later lock wait, and never exits the thread with pthread_exit. */
+ *  - a forced stop raises threadstop.Forced (a BaseException) the same way, once, and
+ *    never exits the thread with pthread_exit: CPython waits on locks of its own on the
+ *    way out of a thread (excepthook, threading's bookkeeping, interpreter shutdown), so
+ *    a Forced raised again there would break them. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -61,12 +63,7 @@ static struct {
 } py;
 
 int ts_py_present;
-__thread char ts_py_forced __attribute__((tls_model("initial-exec")));
 static PyObject *cls_stopped, *cls_forced; /* strong references, kept for ever */
-
-/* The semaphore of the lock wait a forced thread was last interrupted in: CPython retries
- * that wait, which must then block, not raise Forced again (see ts_py_forced). */
-static __thread sem_t *py_sem __attribute__((tls_model("initial-exec")));
 
 #define BIND(field, name) (*(void **)&py.field = dlsym(RTLD_DEFAULT, name))
 
@@ -110,8 +107,8 @@ static void decref(PyObject *o)
 		py.DecRef(o);
 }
 
-/* An exception armed in this thread and not raised yet: until it is, the thread's lock
- * waits are not failed again (CPython's own waits on the way to raising it). */
+/* An exception armed in this thread and not raised yet: until it is, a new stop waits
+ * (one exception per stop; CPython's own lock waits on the way to raising it pass). */
 static __thread char py_armed __attribute__((tls_model("initial-exec")));
 
 /* Stopped.__init__ and Forced.__init__ call this (as _threadstop_raised): the exception
@@ -229,12 +226,11 @@ static void arm(struct ts_thread *t, int forced, sem_t *sem)
 	py.GILState_Release(g);
 }
 
-/* Consume the stop: Python's exception carries it from here.  A forced thread keeps
- * TS_PYFORCE: its later lock waits raise Forced again, except a retry of this one. */
+/* Consume the stop: Python's exception carries it from here. */
 static int consume(struct ts_thread *t)
 {
 	int s = __atomic_fetch_and(&t->stop, ~TS_STOP_BITS, __ATOMIC_ACQ_REL);
-	int forced = (s & TS_FORCE) || ts_py_forced;
+	int forced = (s & TS_FORCE) != 0;
 	ts_debug("threadstop: tid %d: %s raised in Python\n", (int)t->tid, forced ? "Forced" : "Stopped");
 	return forced;
 }
@@ -251,11 +247,6 @@ static void consume_and_arm(struct ts_thread *t, sem_t *sem, int io)
 	py_armed = 1;
 	arm(t, forced, sem);
 	arming = 0;
-	/* Not the main thread: the interpreter's own shutdown waits there after it. */
-	if (forced && t->tid != (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0)) {
-		py_sem = sem;
-		ts_py_forced = 1;
-	}
 }
 
 long ts_py_failed(struct ts_thread *t, long r)
@@ -270,7 +261,7 @@ long ts_py_failed(struct ts_thread *t, long r)
 int ts_py_sem_due(struct ts_thread *t, sem_t *sem)
 {
 	int s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
-	return !arming && ((s & TS_STOP_BITS) || (ts_py_forced && !py_armed && sem != py_sem));
+	return !arming && !py_armed && (s & TS_STOP_BITS);
 }
 
 int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem)

@@ -6,9 +6,6 @@
 
 #include "registry.h"
 
-/* Set in a Python thread that was forced: its later lock waits raise Forced again (the
- * token cannot say so: any nonzero token fails every call in ts_syscall_cp). */
-extern __thread char ts_py_forced __attribute__((tls_model("initial-exec"))) TS_HIDDEN;
 
 /* Nonzero when the process is a CPython interpreter (its symbols were found at load). */
 extern int ts_py_present TS_HIDDEN;

@@ -95,7 +95,7 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 
 	/* CPython's locks: a stop pending when the wait begins fails it too, timed or not,
 	 * with the errno CPython expects for an interruption (python.c). */
-	if (unlikely(t->stop | ts_py_forced) && ts_py_thread() && ts_py_sem_due(t, sem)) {
+	if (unlikely(t->stop) && ts_py_thread() && ts_py_sem_due(t, sem)) {
 		errno = ts_py_sem_stopped(t, sem);
 		return -1;
 	}

@@ -23,8 +23,8 @@ class Forced(BaseException):
     """threadstop forced this thread to stop (``threadstop stop --force``).
 
     A BaseException, like SystemExit: ``except Exception`` does not catch it, so the
-    thread unwinds (its ``finally`` blocks and context managers run) and ends.  It is
-    raised again at each later lock or queue wait of the thread.
+    thread unwinds (its ``finally`` blocks and context managers run) and ends.  Raised
+    once per forced stop: a thread that catches it goes on.
     """
 
     __module__ = 'threadstop'

@@ -34,8 +34,6 @@ for t in ts + [b]:
 time.sleep(0.3)
 force = os.environ.get('FORCE') == '1'
 threadstop.stop(b, force=force)
-for t in ts:  # and the CPU-bound ones too: the stop waits for their next blocking call
-    threadstop.stop(t, force=force)
 for t in ts + [b]:
     t.join(120)
 print(result, flush=True)
