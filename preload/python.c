@@ -271,7 +271,9 @@ int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem)
 	return EINTR;
 }
 
-/* In Thread.start (GIL held), the name of the thread being started. */
+/* In Thread.start (GIL held), the name of the thread being started.  Only C-level
+ * lookups: self._name, not the `name` property, whose bytecode could run an eval-loop
+ * check here and an exception it raised (a signal's) would be lost. */
 int ts_py_thread_name(char name[16])
 {
 	PyObject *et, *ev, *etb, *frame, *code = 0, *mods, *th, *cls = 0, *start = 0, *scode = 0, *locals = 0,
@@ -286,7 +288,7 @@ int ts_py_thread_name(char name[16])
 	if (th && (code = py.GetAttrString(frame, "f_code")) && (cls = py.GetAttrString(th, "Thread")) &&
 	    (start = py.GetAttrString(cls, "start")) && (scode = py.GetAttrString(start, "__code__")) &&
 	    code == scode && (locals = py.GetAttrString(frame, "f_locals")) &&
-	    (self = py.Mapping_GetItemString(locals, "self")) && (n = py.GetAttrString(self, "name")) &&
+	    (self = py.Mapping_GetItemString(locals, "self")) && (n = py.GetAttrString(self, "_name")) &&
 	    (s = py.Unicode_AsUTF8(n)) && *s) {
 		strncpy(name, s, 15);
 		name[15] = 0;

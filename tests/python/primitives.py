@@ -397,12 +397,13 @@ def lock_retry():
 
 def twice():
     """A stopped thread runs normally again: it blocks again and a second stop stops it."""
-    record = {}
     results = []
+    waits = []
 
     def body():
         for _ in range(2):
             try:
+                waits.append(1)  # after the file read below: the next sleep is get()'s
                 queue.Queue().get()
             except threadstop.Stopped as e:
                 results.append(e)
@@ -410,7 +411,11 @@ def twice():
 
     t = threading.Thread(target=body)
     t.start()
-    for _ in range(2):
+    for k in range(2):
+        for _ in range(1000):
+            if len(waits) > k:
+                break
+            time.sleep(0.01)
         wait_blocked(t.native_id)
         n = len(results)
         threadstop.stop(t)
