@@ -63,6 +63,7 @@ static struct {
 } py;
 
 int ts_py_present;
+int ts_py_names; /* give Python threads their Thread.name (THREADSTOP_PYTHON_NAMES=0: not) */
 static PyObject *cls_stopped, *cls_forced; /* strong references, kept for ever */
 
 #define BIND(field, name) (*(void **)&py.field = dlsym(RTLD_DEFAULT, name))
@@ -93,6 +94,7 @@ void ts_py_init(void)
 	if (!BIND(IsFinalizing, "Py_IsFinalizing"))
 		BIND(IsFinalizing, "_Py_IsFinalizing");
 	ts_py_present = ok;
+	ts_py_names = ok && !(getenv("THREADSTOP_PYTHON_NAMES") && !strcmp(getenv("THREADSTOP_PYTHON_NAMES"), "0"));
 	ts_debug("threadstop: CPython %s\n", ok ? py.GetVersion() : "symbols incomplete: not integrated");
 }
 

@@ -9,6 +9,7 @@
 
 /* Nonzero when the process is a CPython interpreter (its symbols were found at load). */
 extern int ts_py_present TS_HIDDEN;
+extern int ts_py_names TS_HIDDEN; /* and its threads get their Thread.name */
 void ts_py_init(void) TS_HIDDEN;
 
 /* The calling thread has a live Python thread state (slow path only). */

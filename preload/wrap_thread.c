@@ -40,7 +40,7 @@ TS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 	s->arg = arg;
 	s->sig_blocked = ts_tls.sig_blocked;
 	s->name[0] = 0;
-	if (ts_py_present)
+	if (ts_py_names)
 		ts_py_thread_name(s->name);
 	r = REAL(pthread_create)(th, attr, start, s);
 	if (r)
