@@ -218,6 +218,7 @@ static void arm(struct ts_thread *t, int forced, sem_t *sem)
 	py.Err_Fetch(&et, &ev, &etb);
 	if (classes() == 0) {
 		int main = t->tid == (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
+		py_armed = 1;
 		if (!main || py.AddPendingCall(raise_pending, forced ? (void *)1 : 0) != 0) {
 			py.ThreadState_SetAsyncExc((unsigned long)pthread_self(), forced ? cls_forced : cls_stopped);
 			post_waiter(sem);
@@ -246,7 +247,6 @@ static void consume_and_arm(struct ts_thread *t, sem_t *sem, int io)
 	if (io && !forced)
 		return; /* CPython raises OSError(ECANCELED) for the failed call */
 	arming = 1;
-	py_armed = 1;
 	arm(t, forced, sem);
 	arming = 0;
 }
@@ -268,7 +268,7 @@ int ts_py_sem_due(struct ts_thread *t, sem_t *sem)
 
 int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem)
 {
-	if (!arming)
+	if (!arming && !py_armed) /* else the stop waits for the armed exception to be raised */
 		consume_and_arm(t, sem, 0);
 	return EINTR;
 }

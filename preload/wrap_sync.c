@@ -109,7 +109,9 @@ again:
 		t->immune = 0;
 	/* Look at the token after publishing the call (see stop.c on membarrier). */
 	s = __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
-	if (unlikely(s & (TS_FORCE | (immune ? 0 : TS_STOP)))) {
+	/* (A Python thread with an exception armed and not raised yet waits: its stop is
+	 * taken after, python.c.) */
+	if (unlikely(s & (TS_FORCE | (immune ? 0 : TS_STOP))) && (!ts_py_thread() || ts_py_sem_due(t, sem))) {
 		r = -1;
 		e = EINTR;
 	} else {
@@ -131,7 +133,7 @@ again:
 		if (immune && !(s & TS_FORCE))
 			goto again;
 	}
-	if (unlikely(s & TS_FORCE))
+	if (unlikely(s & TS_FORCE) && !ts_py_thread()) /* (a Python thread's is raised later) */
 		ts_exit_forced(t);
 	if (r) {
 		if (e == EINTR && !immune && (s & TS_STOP))
