@@ -43,7 +43,7 @@ static long slow_loop(int entering, int id, long arg, long nr, long a, long b, l
 	long r;
 	for (;;) {
 		switch (ts_slow_call(t, id, arg, entering)) {
-		case TS_CANCEL: return -ECANCELED;
+		case TS_CANCEL: return ts_py_failed(t, -ECANCELED);
 		case TS_PASS: return ts_sys(nr, a, b, c, d, e, f);
 		}
 		r = publish_call(t, &t->stop, id, arg, nr, a, b, c, d, e, f);

@@ -6,6 +6,7 @@
 
 #include <sys/syscall.h>
 #include "calls.h"
+#include "python.h"
 #include "registry.h"
 
 /* What ts_slow() tells a wrapper to do. */
