@@ -20,7 +20,8 @@
 #define TS_REFUSE_SAME 2
 #define TS_REFUSE_MAX 8
 
-/* One per thread, in static TLS.  The registry links the live ones. */
+/* One per thread, in static TLS.  The registry links the live ones.  (Fields ordered so
+ * that no padding is left: at most 256 bytes, doc/benchmarks.md.) */
 struct ts_thread {
 	int stop;              /* the token (bits above) */
 	int call;              /* enum ts_call_id the thread is inside, or 0 */
@@ -35,6 +36,7 @@ struct ts_thread {
 	char sig_blocked;      /* the program blocked the shim's signal in this thread (virtually) */
 	char sig_pending;      /* one arrived meanwhile (sigvirt.c) */
 	char pcancel_held;     /* a pthread_cancel met cancellation disabled (wrap_thread.c) */
+	unsigned seen_seq;     /* control plane: the seq when it first saw this call (seen_ns) */
 	struct ts_thread *next, *prev;
 	/* Ignored stops (cancel.c: ts_refuse): the stopper bumps gen with each stop; the
 	 * thread counts the calls that stop refused and lets it lapse when it retries one. */
@@ -46,7 +48,6 @@ struct ts_thread {
 	char nrefusals;
 	struct { int call, n; long arg; } refusals[TS_REFUSE_MAX];
 	void *chain_base;      /* the head of glibc's cleanup chain when it registered (force.c) */
-	unsigned seen_seq;     /* control plane: the seq when it first saw this call ... */
 	int64_t seen_ns;       /* ... and when (CLOCK_REALTIME ns) */
 	char name[16];         /* its name (comm), kept by wrap_name.c; registry lock */
 };
