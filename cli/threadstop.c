@@ -23,6 +23,9 @@
 #ifndef TS_LIBDIR
 #define TS_LIBDIR "/usr/local/lib"
 #endif
+#ifndef TS_LIBNAME
+#define TS_LIBNAME "libthreadstop.so.0"
+#endif
 
 enum { EXIT_DONE = 0, EXIT_NOMATCH = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3, EXIT_EXEC = 127 };
 
@@ -38,8 +41,8 @@ static const char usage_text[] =
 	"      Execute CMD with libthreadstop.so prepended to LD_PRELOAD (same pid; its\n"
 	"      children inherit it).  --signal N: the real-time signal the shim uses to\n"
 	"      interrupt a blocked thread (SIGRTMIN..SIGRTMAX; default SIGRTMAX-3).\n"
-	"      The library is $THREADSTOP_LIB, else ../preload/libthreadstop.so next to\n"
-	"      this binary (build tree), else " TS_LIBDIR "/libthreadstop.so.\n"
+	"      The library is $THREADSTOP_LIB, else " TS_LIBDIR "/" TS_LIBNAME "\n"
+	"      (the build tree's library when this is the build tree's binary).\n"
 	"  list PID [--json]\n"
 	"      One line per thread of PID: TID NAME STATE CALL ARG SINCE.\n"
 	"      STATE: running | blocked (in an interposed call) | stop-pending (stopped,\n"
@@ -552,33 +555,30 @@ static int cmd_stop(int argc, char **argv)
 
 static int readable(const char *p) { return p && access(p, R_OK) == 0; }
 
+/* The build tree's library only for the build tree's binary (TS_BUILD_EXE): an installed
+ * threadstop never looks into a build tree, even one that still exists. */
 static void find_lib(char *out, size_t sz)
 {
 	const char *env = getenv("THREADSTOP_LIB");
-	char exe[PATH_MAX], cand[PATH_MAX + 64];
+	char exe[PATH_MAX], built[PATH_MAX];
 	ssize_t n;
 	if (env && *env) {
 		if (!realpath(env, out) || !readable(out))
 			die(EXIT_EXEC, "THREADSTOP_LIB=%s: cannot read it (%s)", env, strerror(errno));
 		return;
 	}
+#ifdef TS_BUILD_EXE
 	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n > 0) {
-		char *slash;
 		exe[n] = 0;
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = 0;
-			snprintf(cand, sizeof cand, "%s/../preload/libthreadstop.so", exe);
-			if (readable(cand) && realpath(cand, out))
-				return;
-		}
+		if (realpath(TS_BUILD_EXE, built) && !strcmp(exe, built) && readable(TS_BUILD_LIB) &&
+		    realpath(TS_BUILD_LIB, out))
+			return;
 	}
-	snprintf(cand, sizeof cand, "%s/libthreadstop.so", TS_LIBDIR);
-	if (readable(cand) && realpath(cand, out))
+#endif
+	if (readable(TS_LIBDIR "/" TS_LIBNAME) && realpath(TS_LIBDIR "/" TS_LIBNAME, out))
 		return;
-	die(EXIT_EXEC, "cannot find libthreadstop.so (looked next to this binary in the build tree and in %s); "
-		       "set THREADSTOP_LIB to its path", TS_LIBDIR);
+	die(EXIT_EXEC, "cannot find %s in %s; set THREADSTOP_LIB to its path", TS_LIBNAME, TS_LIBDIR);
 }
 
 static int cmd_run(int argc, char **argv)
