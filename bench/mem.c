@@ -2,7 +2,8 @@
  * (wrapping glibc's __libc_* entry points), so every allocation in the process, the
  * shim's included, is counted.  Run plain and with LD_PRELOAD=libthreadstop.so.
  *
- *   ts-bench-mem size           sizeof(struct ts_thread), the shim's per-thread record
+ *   ts-bench-mem size           the static TLS of libthreadstop.so (run preloaded): its
+ *                               per-thread record, as the loader reserves it
  *   ts-bench-mem fast N         allocations during N calls each of read, recv (MSG_PEEK),
  *                               poll (zero timeout), nanosleep (0 s) and an uncontended
  *                               pthread_cond_timedwait that times out at once
@@ -11,7 +12,9 @@
  * Prints "allocs N bytes B live L": allocations, bytes requested, and the change of
  * the bytes still allocated (usable size) over the measured part (or the size). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
@@ -21,9 +24,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-#define TS_NAMES_INTERPOSED
-#include "ts.h"
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -94,14 +94,27 @@ static void *one_call(void *arg)
 	return 0;
 }
 
+static int tls_of_shim(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	if (!strstr(info->dlpi_name, "libthreadstop"))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_TLS)
+			*(long *)data = (long)info->dlpi_phdr[i].p_memsz;
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long a0, b0;
 	long l0;
 	long n;
 	if (argc == 2 && !strcmp(argv[1], "size")) {
-		printf("%zu\n", sizeof(struct ts_thread));
-		return 0;
+		long tls = -1;
+		dl_iterate_phdr(tls_of_shim, &tls);
+		printf("%ld\n", tls);
+		return tls < 0;
 	}
 	if (argc != 3 || (n = atol(argv[2])) < 1)
 		goto usage;

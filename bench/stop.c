@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/futex.h>
-#include "../tests/common/taskstate.h"
+#include "taskstate.h"
 
 static int (*stop_tid)(pid_t, unsigned);
 static int (*stop_sel)(pid_t, const char *, unsigned);

@@ -1,5 +1,5 @@
 /* threadstop: run a program with the shim, list its threads, stop some of them.  It talks
- * to the shim over the control socket with the shim's own client code (preload/client.c)
+ * to the shim over the control socket with the shim's own client code (control/client.c)
  * and is never itself preloaded. */
 #define _GNU_SOURCE
 #include <dirent.h>

@@ -12,7 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <termios.h>
-#include "ts.h"
+#include "cancel.h"
 
 TS_EXPORT int flock(int fd, int op)
 {
@@ -39,7 +39,6 @@ static inline int blocking_lock(int cmd)
 		return REAL(name)(fd, cmd, arg);                                           \
 	}
 
-int __fcntl(int fd, int cmd, ...);
 FCNTL(fcntl)
 FCNTL(fcntl64)
 FCNTL(__fcntl)
@@ -65,7 +64,7 @@ TS_EXPORT int lockf64(int fd, int cmd, off64_t len)
 /* open: the mode argument is read only when the flags say it exists, as an int. */
 static int do_openat(int id, int dirfd, const char *path, int flags, mode_t mode)
 {
-	return (int)ts_ret(ts_block_late(id, -1, SYS_openat, dirfd, (long)path, flags | O_LARGEFILE, mode, 0, 0));
+	return (int)ts_ret(ts_block(id, -1, SYS_openat, dirfd, (long)path, flags | O_LARGEFILE, mode, 0, 0));
 }
 
 #define OPEN(name)                                                                         \
@@ -94,8 +93,6 @@ static int do_openat(int id, int dirfd, const char *path, int flags, mode_t mode
 		return do_openat(TS_C_##name, dirfd, path, flags, mode);                   \
 	}
 
-int __open(const char *path, int flags, ...);
-int __open64(const char *path, int flags, ...);
 OPEN(open)
 OPEN(open64)
 OPEN(__open)
@@ -105,16 +102,16 @@ OPENAT(openat64)
 
 TS_EXPORT int creat(const char *path, mode_t mode)
 {
-	return (int)ts_ret(ts_block_late(TS_C_creat, -1, SYS_creat, (long)path, mode, 0, 0, 0, 0));
+	return (int)ts_ret(ts_block(TS_C_creat, -1, SYS_creat, (long)path, mode, 0, 0, 0, 0));
 }
 
 TS_EXPORT int creat64(const char *path, mode_t mode)
 {
-	return (int)ts_ret(ts_block_late(TS_C_creat64, -1, SYS_creat, (long)path, mode, 0, 0, 0, 0));
+	return (int)ts_ret(ts_block(TS_C_creat64, -1, SYS_creat, (long)path, mode, 0, 0, 0, 0));
 }
 
 /* tcdrain: "wait until the output is sent" is the TCSBRK ioctl with a nonzero argument. */
 TS_EXPORT int tcdrain(int fd)
 {
-	return (int)ts_ret(ts_block_late(TS_C_tcdrain, fd, SYS_ioctl, fd, TCSBRK, 1, 0, 0, 0));
+	return (int)ts_ret(ts_block(TS_C_tcdrain, fd, SYS_ioctl, fd, TCSBRK, 1, 0, 0, 0));
 }

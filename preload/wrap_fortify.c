@@ -10,8 +10,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
-#include "chk.h"
-#include "ts.h"
+#include "cancel.h"
+#include "send.h"
 
 void __chk_fail(void) __attribute__((noreturn));
 
@@ -90,7 +90,7 @@ static int do_open2(int id, int dirfd, const char *path, int flags)
 {
 	if (__OPEN_NEEDS_MODE(flags))
 		open_fail();
-	return (int)ts_ret(ts_block_late(id, -1, SYS_openat, dirfd, (long)path, flags | O_LARGEFILE, 0, 0, 0));
+	return (int)ts_ret(ts_block(id, -1, SYS_openat, dirfd, (long)path, flags | O_LARGEFILE, 0, 0, 0));
 }
 
 TS_EXPORT int __open_2(const char *path, int flags)

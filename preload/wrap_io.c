@@ -7,7 +7,7 @@
 #define TS_NAMES_INTERPOSED
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "ts.h"
+#include "cancel.h"
 
 TS_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
@@ -99,32 +99,32 @@ TS_EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int n, off64_t off
 
 TS_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
-	return ts_ret(ts_block_late(TS_C_write, fd, SYS_write, fd, (long)buf, (long)n, 0, 0, 0));
+	return ts_ret(ts_block(TS_C_write, fd, SYS_write, fd, (long)buf, (long)n, 0, 0, 0));
 }
 
 TS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
 {
-	return ts_ret(ts_block_late(TS_C_writev, fd, SYS_writev, fd, (long)iov, n, 0, 0, 0));
+	return ts_ret(ts_block(TS_C_writev, fd, SYS_writev, fd, (long)iov, n, 0, 0, 0));
 }
 
 static ssize_t do_pwrite(int id, int fd, const void *buf, size_t n, off64_t off)
 {
-	return ts_ret(ts_block_late(id, fd, SYS_pwrite64, fd, (long)buf, (long)n, off, 0, 0));
+	return ts_ret(ts_block(id, fd, SYS_pwrite64, fd, (long)buf, (long)n, off, 0, 0));
 }
 
 static ssize_t do_pwritev(int id, int fd, const struct iovec *iov, int n, off64_t off)
 {
-	return ts_ret(ts_block_late(id, fd, SYS_pwritev, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), 0));
+	return ts_ret(ts_block(id, fd, SYS_pwritev, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), 0));
 }
 
 static ssize_t do_pwritev2(int id, int fd, const struct iovec *iov, int n, off64_t off, int flags)
 {
-	long r = ts_block_late(id, fd, SYS_pwritev2, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), flags);
+	long r = ts_block(id, fd, SYS_pwritev2, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), flags);
 	if (likely(r != -ENOSYS))
 		return ts_ret(r);
 	if (flags)
 		return ts_ret(-ENOTSUP);
-	return off == -1 ? ts_ret(ts_block_late(id, fd, SYS_writev, fd, (long)iov, n, 0, 0, 0)) : do_pwritev(id, fd, iov, n, off);
+	return off == -1 ? ts_ret(ts_block(id, fd, SYS_writev, fd, (long)iov, n, 0, 0, 0)) : do_pwritev(id, fd, iov, n, off);
 }
 
 TS_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
@@ -158,9 +158,6 @@ TS_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int n, off64_t of
 }
 
 /* glibc's exported internal names. */
-ssize_t __read(int fd, void *buf, size_t n);
-ssize_t __write(int fd, const void *buf, size_t n);
-
 TS_EXPORT ssize_t __read(int fd, void *buf, size_t n)
 {
 	return ts_ret(ts_block(TS_C___read, fd, SYS_read, fd, (long)buf, (long)n, 0, 0, 0));
@@ -168,5 +165,5 @@ TS_EXPORT ssize_t __read(int fd, void *buf, size_t n)
 
 TS_EXPORT ssize_t __write(int fd, const void *buf, size_t n)
 {
-	return ts_ret(ts_block_late(TS_C___write, fd, SYS_write, fd, (long)buf, (long)n, 0, 0, 0));
+	return ts_ret(ts_block(TS_C___write, fd, SYS_write, fd, (long)buf, (long)n, 0, 0, 0));
 }

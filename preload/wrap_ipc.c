@@ -5,7 +5,7 @@
 #define TS_NAMES_INTERPOSED
 #include <sys/msg.h>
 #include <sys/syscall.h>
-#include "ts.h"
+#include "cancel.h"
 
 TS_EXPORT ssize_t msgrcv(int id, void *msg, size_t n, long type, int flags)
 {
@@ -14,7 +14,7 @@ TS_EXPORT ssize_t msgrcv(int id, void *msg, size_t n, long type, int flags)
 
 TS_EXPORT int msgsnd(int id, const void *msg, size_t n, int flags)
 {
-	return (int)ts_ret(ts_block_late(TS_C_msgsnd, -1, SYS_msgsnd, id, (long)msg, (long)n, flags, 0, 0));
+	return (int)ts_ret(ts_block(TS_C_msgsnd, -1, SYS_msgsnd, id, (long)msg, (long)n, flags, 0, 0));
 }
 
 TS_EXPORT int semop(int id, struct sembuf *ops, size_t n)
@@ -39,10 +39,10 @@ TS_EXPORT ssize_t mq_timedreceive(mqd_t q, char *msg, size_t n, unsigned int *pr
 
 TS_EXPORT int mq_send(mqd_t q, const char *msg, size_t n, unsigned int prio)
 {
-	return (int)ts_ret(ts_block_late(TS_C_mq_send, q, SYS_mq_timedsend, q, (long)msg, (long)n, prio, 0, 0));
+	return (int)ts_ret(ts_block(TS_C_mq_send, q, SYS_mq_timedsend, q, (long)msg, (long)n, prio, 0, 0));
 }
 
 TS_EXPORT int mq_timedsend(mqd_t q, const char *msg, size_t n, unsigned int prio, const struct timespec *abstime)
 {
-	return (int)ts_ret(ts_block_late(TS_C_mq_timedsend, q, SYS_mq_timedsend, q, (long)msg, (long)n, prio, (long)abstime, 0));
+	return (int)ts_ret(ts_block(TS_C_mq_timedsend, q, SYS_mq_timedsend, q, (long)msg, (long)n, prio, (long)abstime, 0));
 }

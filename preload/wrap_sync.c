@@ -1,10 +1,33 @@
-/* Interposed condition waits.  A wait the thread is in when a stop arrives returns
- * ECANCELED with the mutex held; a timed wait, or one begun with a stop already pending,
- * is "immune": only a forced stop ends it (runtimes such as CPython wait on condition
- * variables on the way out of a stopped call and treat a failure there as fatal). */
+/* Interposed condition and semaphore waits.  A condition wait the thread is in when a
+ * stop arrives returns ECANCELED with the mutex held; a timed wait, or one begun with a
+ * stop already pending, is "immune": only a forced stop ends it (runtimes such as
+ * CPython wait on condition variables on the way out of a stopped call and treat a
+ * failure there as fatal). */
 #define _GNU_SOURCE
 #define TS_NAMES_INTERPOSED
-#include "ts.h"
+#include "cancel.h"
+
+/* Enter a condition or semaphore wait: the slow path if the token is set, then publish
+ * the call.  Returns -1 when the call passes straight to glibc, else whether the wait is
+ * immune to a plain stop: a timed one (calls.def: TIMED), or one begun with a stop
+ * pending.  A forced stop does not return. */
+static int wait_enter(struct ts_thread *t, int id, const struct timespec *abstime)
+{
+	int immune = ts_call_policy[id] == TS_P_TIMED;
+	if (unlikely(t->stop)) {
+		switch (ts_slow(t)) {
+		case TS_PASS:
+			return -1;
+		case TS_CANCEL:
+			immune = 1;
+		}
+	}
+	t->arg = abstime ? -2 : -1;
+	t->immune = immune;
+	t->seq++;
+	t->call = id;
+	return immune;
+}
 
 static int real_timed(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
 {
@@ -16,21 +39,10 @@ static int real_timed(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t c
 static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
 {
 	struct ts_thread *t = &ts_tls;
-	int immune = abstime != 0, saved, s, r;
+	int saved = t->call, immune = wait_enter(t, id, abstime), s, r;
 
-	if (unlikely(t->stop)) {
-		switch (ts_slow(t)) { /* a forced stop does not return */
-		case TS_PASS:
-			goto pass;
-		case TS_CANCEL:
-			immune = 1;
-		}
-	}
-	saved = t->call;
-	t->arg = abstime ? -2 : -1;
-	t->seq++;
-	t->call = id;
-	t->cond_immune = immune;
+	if (immune < 0)
+		goto pass;
 	/* Publish the condition, then look at the token: a full barrier between the two
 	 * (the exchange), paired with the stopper's token store then condition load. */
 	(void)__atomic_exchange_n(&t->cond, c, __ATOMIC_SEQ_CST);
@@ -69,28 +81,17 @@ TS_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, cloc
 }
 
 /* Semaphore waits: glibc's own code around a futex wait.  The stopper signals the thread
- * until it has left the wait; the handler turns the futex's restart into EINTR (signal.c),
+ * until it has left the wait; the handler turns the futex's restart into EINTR (cancel.c),
  * which glibc returns; a stop turns that EINTR into ECANCELED.  Same rule as condition
  * waits: timed waits, and waits begun with a stop pending, are immune to a plain stop. */
 static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *abstime)
 {
 	struct ts_thread *t = &ts_tls;
-	int immune = id != TS_C_sem_wait, saved, r, e, s;
+	int saved = t->call, immune = wait_enter(t, id, abstime), r, e, s;
 
-	if (unlikely(t->stop)) {
-		switch (ts_slow(t)) {
-		case TS_PASS:
-			goto pass;
-		case TS_CANCEL:
-			immune = 1;
-		}
-	}
-	saved = t->call;
-	t->arg = abstime ? -2 : -1;
-	t->cond_immune = immune;
-	t->seq++;
-	t->call = id;
-	/* Look at the token after publishing the call (see cancel.c on membarrier). */
+	if (immune < 0)
+		goto pass;
+	/* Look at the token after publishing the call (see stop.c on membarrier). */
 	s = __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
 	if (unlikely(s & (TS_FORCE | (immune ? 0 : TS_STOP)))) {
 		r = -1;

@@ -8,7 +8,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "ts.h"
+#include "cancel.h"
+#include "stop.h"
 
 struct start {
 	void *(*fn)(void *);

@@ -1,4 +1,4 @@
-/* The control protocol's parser and formatters (preload/protocol.c), linked directly. */
+/* The control protocol's parser and formatters (control/protocol.c, control/reply.c), linked directly. */
 #include <criterion/criterion.h>
 #include <string.h>
 #include "protocol.h"

@@ -1,0 +1,279 @@
+/* The commands of the control protocol (doc/protocol.md), run in the listener thread:
+ * `list` and `stop` work on a snapshot of the registry, taken under its lock for as
+ * short as possible; names and glibc-internal calls are read from /proc afterwards.
+ * Raw system calls only. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include "calls.h"
+#include "commands.h"
+#include "foreign.h"
+#include "registry.h"
+#include "socket.h"
+#include "stop.h"
+
+#ifndef TS_VERSION
+#define TS_VERSION "unknown"
+#endif
+
+struct snap {
+	pid_t tid;
+	int stop, call;
+	long arg;
+	unsigned seq;
+	int64_t since;
+	char name[TSP_NAME_MAX];
+	int namelen;
+	const char *foreign; /* not in a wrapper: blocked in this system call of glibc's own */
+};
+
+static struct snap *snaps;  /* the listener's, reused from one request to the next */
+static int snapcap;
+
+static int64_t now_real_ns(void)
+{
+	struct timespec ts;
+	ts_sys(SYS_clock_gettime, CLOCK_REALTIME, (long)&ts, 0, 0, 0, 0);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A thread's name, from /proc. */
+static void snap_name(struct snap *s)
+{
+	char path[48];
+	long r = -1;
+	int fd;
+	snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)s->tid);
+	fd = (int)ts_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd >= 0) {
+		r = ts_sys(SYS_read, fd, (long)s->name, sizeof s->name - 1, 0, 0, 0);
+		ts_close_raw(fd);
+	}
+	if (r > 0 && s->name[r - 1] == '\n')
+		r--;
+	s->namelen = r > 0 ? (int)r : 0;
+	s->name[s->namelen] = 0;
+}
+
+/* Copy what `list` and `stop` need of every registered thread, under the registry lock
+ * for as short as possible; names are read afterwards, from /proc, when `names` is set
+ * (else they are empty).  Returns the count. */
+static int snapshot(int names)
+{
+	struct ts_thread *t;
+	int64_t now = now_real_ns();
+	int n, i;
+	for (;;) {
+		ts_registry_lock();
+		for (n = 0, t = ts_registry_first(); t; t = t->next)
+			n++;
+		if (n <= snapcap)
+			break;
+		ts_registry_unlock();
+		{
+			int cap = n + n / 2 + 16;
+			struct snap *p = realloc(snaps, (size_t)cap * sizeof *p);
+			if (!p)
+				return -1;
+			snaps = p;
+			snapcap = cap;
+		}
+	}
+	for (i = 0, t = ts_registry_first(); t; t = t->next, i++) {
+		struct snap *s = &snaps[i];
+		s->tid = t->tid;
+		s->stop = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+		s->call = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
+		s->arg = __atomic_load_n(&t->arg, __ATOMIC_RELAXED);
+		s->seq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+		s->since = -1;
+		if (s->call > 0 && s->call < TS_C_count) {
+			/* No clock on the fast path: "since" is when we first saw this call. */
+			if (t->seen_seq != s->seq || !t->seen_ns) {
+				t->seen_seq = s->seq;
+				t->seen_ns = now;
+			}
+			s->since = t->seen_ns;
+		} else {
+			s->call = 0;
+		}
+	}
+	ts_registry_unlock();
+	for (i = 0; i < n; i++) {
+		struct snap *s = &snaps[i];
+		s->foreign = 0;
+		if (!s->call) {
+			/* outside our wrappers: asleep in a system call of glibc's own? (only
+			 * threads not in a wrapper cost a /proc read here) */
+			long args[2] = { 0, 0 }, nr = ts_blocked_syscall(s->tid, args);
+			if (nr >= 0 && ts_foreign_stoppable(nr, args[1])) {
+				s->foreign = ts_foreign_name(nr);
+				s->arg = args[0];
+			}
+		}
+		s->namelen = 0;
+		s->name[0] = 0;
+		if (names)
+			snap_name(s);
+	}
+	return n;
+}
+
+static enum tsp_arg_kind arg_kind(int kind)
+{
+	switch (kind) {
+	case TS_K_FD: return TSP_ARG_FD;
+	case TS_K_JOIN: return TSP_ARG_TID;
+	case TS_K_PID: return TSP_ARG_PID;
+	case TS_K_TIME: case TS_K_COND: case TS_K_WAIT: return TSP_ARG_TIMEOUT;
+	}
+	return TSP_ARG_NONE;
+}
+
+static void describe(const struct snap *s, struct tsp_thread *t)
+{
+	int kind = s->call ? ts_call_kind[s->call] : s->foreign ? TS_K_FD : TS_K_API;
+	int in_call = s->call || s->foreign;
+	const char *st = s->stop & TS_STOP_BITS ? (in_call ? TSP_ST_PENDING : TSP_ST_STOPPED)
+					       : (in_call ? TSP_ST_BLOCKED : TSP_ST_RUNNING);
+	memset(t, 0, sizeof *t);
+	t->tid = s->tid;
+	snprintf(t->state, sizeof t->state, "%s", st);
+	snprintf(t->call, sizeof t->call, "%s", s->call ? ts_call_name[s->call] : s->foreign ? s->foreign : "-");
+	tsp_fmt_arg(t->arg, sizeof t->arg, arg_kind(kind), s->arg);
+	t->seq = s->seq;
+	t->since_ns = s->since;
+}
+
+static void thread_line(struct ts_conn *c, const char *type, const struct snap *s)
+{
+	struct tsp_thread t;
+	char line[TSP_REPLY_MAX];
+	describe(s, &t);
+	if (tsp_fmt_thread(line, sizeof line, type, &t, s->name, (size_t)s->namelen) > 0)
+		ts_reply(c, line);
+}
+
+static void do_list(struct ts_conn *c)
+{
+	char line[64];
+	int i, n = snapshot(1);
+	if (n < 0) {
+		ts_reply_err(c, TSP_E_NOMEM, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		thread_line(c, "thread", &snaps[i]);
+	snprintf(line, sizeof line, "ok %d\n", n);
+	ts_reply(c, line);
+}
+
+static void do_stop(struct ts_conn *c, const struct tsp_req *req)
+{
+	unsigned char hit[TSP_SEL_MAX] = { 0 }, *ok = 0;
+	pid_t *tids = 0;
+	int *idx = 0;
+	int i, k, n, m = 0, found;
+	char line[TSP_REPLY_MAX];
+	/* Reading 1,000 names from /proc takes milliseconds: before the stop only when a
+	 * selector needs them, or when forced threads may exit before we could read them. */
+	int names_first = req->force;
+
+	for (k = 0; k < req->nsel; k++)
+		names_first |= req->sel[k].kind == TSP_SEL_NAME;
+	n = snapshot(names_first);
+	if (n >= 0) {
+		tids = malloc((size_t)(n ? n : 1) * (sizeof *tids + sizeof *idx + 1));
+		idx = tids ? (int *)(tids + (n ? n : 1)) : 0;
+		ok = tids ? (unsigned char *)(idx + (n ? n : 1)) : 0;
+	}
+	if (n < 0 || !tids) {
+		ts_reply_err(c, TSP_E_NOMEM, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct snap *s = &snaps[i];
+		int match = 0;
+		for (k = 0; k < req->nsel; k++)
+			if (tsp_sel_match(&req->sel[k], s->tid, s->name, s->call ? ts_call_name[s->call] : s->foreign))
+				match = hit[k] = 1;
+		if (match) {
+			tids[m] = s->tid;
+			idx[m++] = i;
+		}
+	}
+	found = m ? ts_stop_tids(tids, m, req->force ? TS_FORCE : 0, ok) : 0;
+	for (i = 0; i < m; i++)
+		if (ok[i]) {
+			if (!names_first)
+				snap_name(&snaps[idx[i]]);
+			thread_line(c, "stopped", &snaps[idx[i]]);
+		}
+	free(tids);
+	for (k = 0; k < req->nsel; k++) {
+		char esc[TSP_PAT_MAX * 4 + 1];
+		if (hit[k] || tsp_escape(req->sel[k].text, strlen(req->sel[k].text), esc, sizeof esc) < 0)
+			continue;
+		snprintf(line, sizeof line, "unmatched %s\n", esc);
+		ts_reply(c, line);
+	}
+	if (!found) {
+		ts_reply_err(c, TSP_E_NOMATCH, "no thread matches (see 'list')");
+		return;
+	}
+	snprintf(line, sizeof line, "ok %d\n", found);
+	ts_reply(c, line);
+}
+
+static void do_help(struct ts_conn *c)
+{
+	static const char *const text[] = {
+		"help list                       one 'thread' line per thread, then 'ok N'",
+		"help stop SELECTOR... [force]   stop the matching threads: one 'stopped' line each, then 'ok N'",
+		"help   SELECTOR: TID | NAME | GLOB | name:GLOB | tid:TID | call:GLOB | all",
+		"help version                    'ok threadstop VERSION protocol N'",
+		"help quit                       'ok bye', then the connection closes",
+		"help thread TID STATE CALL ARG SEQ SINCE_NS NAME   (see doc/protocol.md)",
+	};
+	unsigned i;
+	for (i = 0; i < sizeof text / sizeof *text; i++) {
+		ts_reply(c, text[i]);
+		ts_reply(c, "\n");
+	}
+	ts_reply(c, "ok\n");
+}
+
+void ts_ctl_handle_line(struct ts_conn *c, const char *line, size_t len)
+{
+	struct tsp_req req;
+	const char *code, *msg;
+	if (tsp_parse_request(line, len, &req, &code, &msg)) {
+		ts_reply_err(c, code, msg);
+		return;
+	}
+	switch (req.cmd) {
+	case TSP_LIST:
+		do_list(c);
+		break;
+	case TSP_STOP:
+		do_stop(c, &req);
+		break;
+	case TSP_HELP:
+		do_help(c);
+		break;
+	case TSP_VERSION: {
+		char v[64];
+		snprintf(v, sizeof v, "ok threadstop %s protocol %d\n", TS_VERSION, TSP_PROTO);
+		ts_reply(c, v);
+		break;
+	}
+	case TSP_QUIT:
+		ts_reply(c, "ok bye\n");
+		c->closing = 1;
+		break;
+	}
+}
+

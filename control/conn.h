@@ -1,0 +1,32 @@
+/* One client connection of the listener (control/conn.c): its input line buffer and its
+ * bounded output buffer, written without ever waiting. */
+#ifndef TS_CONTROL_CONN_H
+#define TS_CONTROL_CONN_H
+
+#include "protocol.h"
+#include "ts.h"
+
+#define TS_IDLE_MS 5000            /* a client must complete a request, or read, within this */
+#define TS_OUT_PAUSE (64 << 10)    /* stop reading requests while this much output is pending */
+#define TS_OUT_MAX (1 << 20)       /* a client's output buffer never grows beyond this */
+
+struct ts_conn {
+	int fd;                 /* -1: free slot */
+	dev_t dev;
+	ino_t ino;              /* the socket's identity: never close an fd that is not ours */
+	long deadline;          /* CLOCK_MONOTONIC ms */
+	int closing;            /* close once the output is flushed */
+	size_t inlen;
+	char in[TSP_LINE_MAX];
+	char *out;
+	size_t outlen, outoff, outcap;
+};
+
+/* Queue a reply line (closes the connection when its output is over TS_OUT_MAX). */
+void ts_reply(struct ts_conn *c, const char *s) TS_HIDDEN;
+void ts_reply_err(struct ts_conn *c, const char *code, const char *msg) TS_HIDDEN;
+/* Write what can be written now; `now` (ms) pushes the idle deadline on progress. */
+void ts_conn_flush(struct ts_conn *c, long now) TS_HIDDEN;
+void ts_conn_drop(struct ts_conn *c) TS_HIDDEN;
+
+#endif

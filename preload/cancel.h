@@ -1,0 +1,89 @@
+/* The target side of a stop: the fast path of every interposed call (ts_block), the slow
+ * path taken when its token is set, and the forced exit (cancel.c).  The stopper side is
+ * stop.h. */
+#ifndef TS_CANCEL_H
+#define TS_CANCEL_H
+
+#include "calls.h"
+#include "registry.h"
+
+/* What ts_slow() tells a wrapper to do. */
+enum { TS_GO = 0, TS_CANCEL = 1, TS_PASS = 2 };
+
+void ts_cancel_init(void) TS_HIDDEN;  /* installs the cancel signal's handler */
+int ts_slow(struct ts_thread *t) TS_HIDDEN;
+void ts_exit_forced(struct ts_thread *t) __attribute__((noreturn)) TS_HIDDEN;
+void ts_cond_leave(struct ts_thread *t) TS_HIDDEN;
+void ts_join_init(void) TS_HIDDEN;  /* wrap_thread.c: where glibc keeps a thread's tid */
+
+/* A blocking syscall, cancellable (policy PLAIN).  The fast path: one TLS load of the
+ * token and a branch, then a few plain stores that describe the call for `list` and for
+ * the stopper (who signals the thread only while call is set). */
+static inline long ts_block_plain(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
+{
+	struct ts_thread *t = &ts_tls;
+	long r;
+	int saved;
+	long saved_arg;
+
+	if (unlikely(t->stop)) {
+	slow:
+		switch (ts_slow(t)) {
+		case TS_CANCEL: return -ECANCELED;
+		case TS_PASS: return ts_sys(nr, a, b, c, d, e, f);
+		}
+	}
+	saved = t->call;
+	saved_arg = t->arg;
+	t->arg = arg;
+	t->seq++;
+	t->call = id;
+	r = ts_syscall_cp(&t->stop, nr, a, b, c, d, e, f);
+	t->call = saved;
+	t->arg = saved_arg;
+	if (unlikely(r == -EINTR || r == -ECANCELED) && __atomic_load_n(&t->stop, __ATOMIC_RELAXED))
+		goto slow;
+	return r;
+}
+
+/* Output and opens (policy LATE): a stop already pending when the call begins does not
+ * fail it, so that a stopped thread can still report its error, flush its output or open
+ * a file on its way out (CPython prints the traceback of the stopped call to stderr).  A
+ * stop that arrives while the call is in progress, blocked, ends it with ECANCELED as it
+ * ends any call; a forced stop exits as everywhere. */
+static inline long ts_block_late(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
+{
+	static const int go = 0;
+	struct ts_thread *t = &ts_tls;
+	long r;
+	int saved;
+	long saved_arg;
+
+	if (likely(!t->stop))
+		return ts_block_plain(id, arg, nr, a, b, c, d, e, f);
+	switch (ts_slow(t)) {
+	case TS_PASS: return ts_sys(nr, a, b, c, d, e, f);
+	case TS_GO: return ts_block_plain(id, arg, nr, a, b, c, d, e, f);
+	}
+	/* The token is set: check a zero one instead, so the call goes in; the handler still
+	 * moves a new stop's signal inside the window to the cancel exit. */
+	saved = t->call;
+	saved_arg = t->arg;
+	t->arg = arg;
+	t->seq++;
+	t->call = id;
+	r = ts_syscall_cp(&go, nr, a, b, c, d, e, f);
+	t->call = saved;
+	t->arg = saved_arg;
+	return r == -EINTR ? -ECANCELED : r;
+}
+
+/* Call `id` as its entry in calls.def says (the policy is a constant where id is). */
+static inline long ts_block(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
+{
+	if (ts_call_policy[id] == TS_P_LATE)
+		return ts_block_late(id, arg, nr, a, b, c, d, e, f);
+	return ts_block_plain(id, arg, nr, a, b, c, d, e, f);
+}
+
+#endif

@@ -1,0 +1,51 @@
+/* A thread as the shim knows it: its token and the call it is in, in static TLS, and the
+ * registry of the live ones (registry.c). */
+#ifndef TS_REGISTRY_H
+#define TS_REGISTRY_H
+
+#include "ts.h"
+
+/* Bits of the token.  Any nonzero token sends an interposed call down its slow path,
+ * so the fast path is one thread-local load and a branch; NEW and DEAD ride on that. */
+#define TS_STOP 1u     /* stop requested: blocking calls return ECANCELED */
+#define TS_FORCE 2u    /* forced stop: the thread exits at its next interposed call */
+#define TS_PCANCEL 4u  /* the program pthread_cancel()ed this thread */
+#define TS_NEW 8u      /* not registered yet (the initial TLS value) */
+#define TS_DEAD 16u    /* unregistered: exiting, or an internal thread; calls pass through */
+#define TS_BUSY 32u    /* registering: a nested call (signal handler) passes through */
+#define TS_STOP_BITS (TS_STOP | TS_FORCE) /* either kind of stop */
+
+/* One per thread, in static TLS.  The registry links the live ones. */
+struct ts_thread {
+	int stop;              /* the token (bits above) */
+	int call;              /* enum ts_call_id the thread is inside, or 0 */
+	long arg;              /* that call's fd or timeout (ms) */
+	unsigned seq;          /* counts interposed calls entered: tells one wait from the next */
+	pid_t tid;
+	pthread_t self;
+	pthread_cond_t *cond;  /* the condition it waits on, TS_COND_BUSY while broadcast */
+	int immune;            /* its condition or semaphore wait is not failed by a plain stop
+				* (timed, or begun stopped) */
+	int cond_done;         /* futex: the stopper finished with our condition */
+	char sig_blocked;      /* the program blocked the shim's signal in this thread (virtually) */
+	char sig_pending;      /* one arrived meanwhile (sigvirt.c) */
+	char pcancel_held;     /* a pthread_cancel met cancellation disabled (wrap_thread.c) */
+	struct ts_thread *next, *prev;
+	unsigned seen_seq;     /* control plane: the seq when it first saw this call ... */
+	int64_t seen_ns;       /* ... and when (CLOCK_REALTIME ns) */
+};
+
+#define TS_COND_BUSY ((pthread_cond_t *)1)
+
+extern __thread struct ts_thread ts_tls __attribute__((tls_model("initial-exec"))) TS_HIDDEN;
+
+void ts_registry_init(void) TS_HIDDEN;
+void ts_register(struct ts_thread *t) TS_HIDDEN;
+void ts_registry_lock(void) TS_HIDDEN;
+void ts_registry_unlock(void) TS_HIDDEN;
+struct ts_thread *ts_find_tid(pid_t tid) TS_HIDDEN;      /* registry locked */
+struct ts_thread *ts_find_self(pthread_t th) TS_HIDDEN;  /* registry locked */
+struct ts_thread *ts_registry_first(void) TS_HIDDEN;     /* registry locked */
+void ts_registry_fork_child(void) TS_HIDDEN;             /* fork.c */
+
+#endif

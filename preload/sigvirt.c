@@ -1,0 +1,280 @@
+/* The program's view of the shim's signal: hidden, as glibc hides its own internal
+ * signals.
+ *
+ * The program sees a virtual disposition and a virtual per-thread mask bit for that
+ * signal number: sigaction/signal/sigset & co. read and write the virtual disposition,
+ * sigprocmask/pthread_sigmask never really block the signal but report it blocked where
+ * the program blocked it.  The real handler (cancel.c) passes signals it did not send to
+ * the virtual disposition; one that arrives while the thread has it virtually blocked is
+ * held and raised again when the thread unblocks it. */
+#define _GNU_SOURCE
+#define TS_NAMES_INTERPOSED
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "calls.h"
+#include "registry.h"
+#include "send.h"
+#include "sigvirt.h"
+
+/* Two slots: a writer fills the idle one and flips the index, so the handler never reads
+ * a half-written action. */
+static struct sigaction prog[2];
+static int prog_idx;
+static pthread_mutex_t prog_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void prog_get(struct sigaction *act)
+{
+	*act = prog[__atomic_load_n(&prog_idx, __ATOMIC_ACQUIRE)];
+}
+
+/* Writers serialise on prog_lock, which is in the fork list (fork.c). */
+void ts_sigvirt_lock(void) { pthread_mutex_lock(&prog_lock); }
+void ts_sigvirt_unlock(void) { pthread_mutex_unlock(&prog_lock); }
+void ts_sigvirt_fork_child(void) { pthread_mutex_init(&prog_lock, 0); }
+
+static void prog_set(const struct sigaction *act)
+{
+	int i = !__atomic_load_n(&prog_idx, __ATOMIC_RELAXED);
+	prog[i] = *act;
+	__atomic_store_n(&prog_idx, i, __ATOMIC_RELEASE);
+}
+
+void ts_sigvirt_init(void)
+{
+	struct sigaction cur;
+	sigset_t mask;
+	memset(&cur, 0, sizeof cur);
+	/* Whatever was there before us (SIG_IGN inherited across exec) is the program's. */
+	if (REAL(sigaction)(ts_signal, 0, &cur) == 0)
+		prog_set(&cur);
+	if (ts_sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&mask, _NSIG / 8, 0, 0) == 0 && sigismember(&mask, ts_signal)) {
+		sigset_t one;
+		sigemptyset(&one);
+		sigaddset(&one, ts_signal);
+		ts_tls.sig_blocked = 1;
+		ts_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&one, 0, _NSIG / 8, 0, 0);
+	}
+}
+
+static void raw_mask(int how, int sig)
+{
+	sigset_t one;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	ts_sys(SYS_rt_sigprocmask, how, (long)&one, 0, _NSIG / 8, 0, 0);
+}
+
+/* From the real handler: a signal of our number that the shim did not send. */
+void ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx)
+{
+	struct sigaction act;
+	sigset_t m, old;
+	if (ts_tls.stop & TS_DEAD) {
+		/* our listener thread: the program's handler belongs on a thread of its own */
+		long pid = ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
+		ts_sys(SYS_tgkill, pid, pid, sig, 0, 0, 0);
+		return;
+	}
+	if (ts_tls.sig_blocked) {
+		ts_tls.sig_pending = 1;
+		return;
+	}
+	prog_get(&act);
+	if (act.sa_handler == SIG_IGN)
+		return;
+	if (act.sa_handler == SIG_DFL) {
+		/* The default action of a real-time signal ends the process: let it. */
+		struct sigaction dfl;
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		REAL(sigaction)(sig, &dfl, 0);
+		ts_sys(SYS_tgkill, ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0), ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0);
+		raw_mask(SIG_UNBLOCK, sig);
+		return;
+	}
+	m = act.sa_mask;
+	if (!(act.sa_flags & SA_NODEFER))
+		sigaddset(&m, sig);
+	else
+		sigdelset(&m, sig);
+	ts_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&m, (long)&old, _NSIG / 8, 0, 0);
+	if (act.sa_flags & SA_RESETHAND) {
+		struct sigaction dfl;
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		prog_set(&dfl);
+	}
+	if (act.sa_flags & SA_SIGINFO)
+		act.sa_sigaction(sig, si, ctx);
+	else
+		act.sa_handler(sig);
+	ts_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, _NSIG / 8, 0, 0);
+}
+
+static int virtual_action(const struct sigaction *act, struct sigaction *old)
+{
+	struct sigaction prev;
+	pthread_mutex_lock(&prog_lock);
+	prog_get(&prev);
+	if (act)
+		prog_set(act);
+	pthread_mutex_unlock(&prog_lock);
+	if (old)
+		*old = prev;
+	return 0;
+}
+
+/* The thread's virtual mask bit changed: a signal held meanwhile is raised again. */
+static void virtual_block(int blocked)
+{
+	struct ts_thread *t = &ts_tls;
+	t->sig_blocked = (char)blocked;
+	if (!blocked && t->sig_pending) {
+		t->sig_pending = 0;
+		ts_sys(SYS_tgkill, ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0), ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0), ts_signal, 0, 0, 0);
+	}
+}
+
+static int ours(int sig)
+{
+	return ts_signal && sig == ts_signal;
+}
+
+TS_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (!ours(sig))
+		return REAL(sigaction)(sig, act, old);
+	return virtual_action(act, old);
+}
+
+static __sighandler_t set_handler(int sig, __sighandler_t h, int flags)
+{
+	struct sigaction act, old;
+	memset(&act, 0, sizeof act);
+	act.sa_handler = h;
+	act.sa_flags = flags;
+	sigemptyset(&act.sa_mask);
+	if (!(flags & SA_NODEFER))
+		sigaddset(&act.sa_mask, sig);
+	virtual_action(&act, &old);
+	return old.sa_handler;
+}
+
+/* signal() and bsd_signal(): BSD semantics, as glibc gives them. */
+TS_EXPORT __sighandler_t signal(int sig, __sighandler_t h)
+{
+	if (!ours(sig))
+		return REAL(signal)(sig, h);
+	return set_handler(sig, h, SA_RESTART);
+}
+
+TS_EXPORT __sighandler_t bsd_signal(int sig, __sighandler_t h)
+{
+	if (!ours(sig))
+		return REAL(bsd_signal)(sig, h);
+	return set_handler(sig, h, SA_RESTART);
+}
+
+/* sysv_signal(): one-shot, not deferred. */
+TS_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t h)
+{
+	if (!ours(sig))
+		return REAL(sysv_signal)(sig, h);
+	return set_handler(sig, h, SA_RESETHAND | SA_NODEFER);
+}
+
+TS_EXPORT __sighandler_t __sysv_signal(int sig, __sighandler_t h)
+{
+	if (!ours(sig))
+		return REAL(__sysv_signal)(sig, h);
+	return set_handler(sig, h, SA_RESETHAND | SA_NODEFER);
+}
+
+TS_EXPORT __sighandler_t sigset(int sig, __sighandler_t h)
+{
+	__sighandler_t prev;
+	int was_blocked;
+	if (!ours(sig))
+		return REAL(sigset)(sig, h);
+	was_blocked = ts_tls.sig_blocked;
+	if (h == SIG_HOLD) {
+		struct sigaction cur;
+		prog_get(&cur);
+		virtual_block(1);
+		return was_blocked ? SIG_HOLD : cur.sa_handler;
+	}
+	prev = set_handler(sig, h, 0);
+	virtual_block(0);
+	return was_blocked ? SIG_HOLD : prev;
+}
+
+TS_EXPORT int sigignore(int sig)
+{
+	if (!ours(sig))
+		return REAL(sigignore)(sig);
+	set_handler(sig, SIG_IGN, 0);
+	return 0;
+}
+
+TS_EXPORT int sighold(int sig)
+{
+	if (!ours(sig))
+		return REAL(sighold)(sig);
+	virtual_block(1);
+	return 0;
+}
+
+TS_EXPORT int sigrelse(int sig)
+{
+	if (!ours(sig))
+		return REAL(sigrelse)(sig);
+	virtual_block(0);
+	return 0;
+}
+
+/* The mask calls: the real mask never holds our signal; the old mask reports it as the
+ * program set it. */
+static int mask_call(int (*real)(int, const sigset_t *, sigset_t *), int how, const sigset_t *set, sigset_t *old)
+{
+	sigset_t copy;
+	int was = ts_tls.sig_blocked, r;
+	if (!ts_signal)
+		return real(how, set, old);
+	r = real(how, ts_unblock_ours(set, &copy), old);
+	if (r)
+		return r;
+	if (old) {
+		if (was)
+			sigaddset(old, ts_signal);
+		else
+			sigdelset(old, ts_signal);
+	}
+	if (set) {
+		int member = sigismember(set, ts_signal) == 1;
+		if (how == SIG_BLOCK && member)
+			virtual_block(1);
+		else if (how == SIG_UNBLOCK && member)
+			virtual_block(0);
+		else if (how == SIG_SETMASK)
+			virtual_block(member);
+	}
+	return 0;
+}
+
+TS_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	return mask_call(REAL(sigprocmask), how, set, old);
+}
+
+TS_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	return mask_call(REAL(pthread_sigmask), how, set, old);
+}
+
+TS_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
+{
+	sigset_t copy;
+	return REAL(signalfd)(fd, ts_unblock_ours(mask, &copy), flags);
+}

@@ -1,0 +1,214 @@
+/* The stopper side of a stop: mark the target's token, one barrier, then make sure the
+ * target sees the mark.
+ *  - in a syscall (ts_syscall_cp): the cancel signal (send.c); the handler (cancel.c)
+ *    moves a PC inside the check-to-syscall window to the cancel exit;
+ *  - in a condition wait: a broadcast of the condition it registered, repeated until it
+ *    leaves that wait, without ever touching a condition it may have destroyed since;
+ *  - in a semaphore wait or a system call of glibc's own (foreign.c): the signal,
+ *    repeated until it leaves that call.
+ * The target publishes "I am in call X" with plain stores and then loads its token; the
+ * stopper stores the token and then loads "call X".  That store-load pair needs a full
+ * barrier on both sides; membarrier() gives the target's side from the stopper's, so the
+ * target's fast path stays barrier-free. */
+#define _GNU_SOURCE
+#include <linux/futex.h>
+#include <linux/membarrier.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include "calls.h"
+#include "foreign.h"
+#include "log.h"
+#include "send.h"
+#include "stop.h"
+
+static int barrier_ok;
+
+void ts_stop_init(void)
+{
+	barrier_ok = ts_sys(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0) == 0;
+}
+
+void ts_barrier(void)
+{
+	if (!barrier_ok || ts_sys(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0) != 0) {
+		barrier_ok = 0;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
+}
+
+/* One broadcast of the condition t waits on, if a stop with `bits` fails that wait.
+ * Returns 1 while t is still in that wait.  Registry locked. */
+static int cond_kick(struct ts_thread *t, unsigned bits)
+{
+	pthread_cond_t *c = __atomic_load_n(&t->cond, __ATOMIC_ACQUIRE), *busy = TS_COND_BUSY;
+	if (!c || c == TS_COND_BUSY)
+		return 0;
+	if (!(bits & TS_FORCE) && __atomic_load_n(&t->immune, __ATOMIC_RELAXED))
+		return 0;
+	/* While the slot holds BUSY the waiter cannot return, so c stays alive. */
+	if (!__atomic_compare_exchange_n(&t->cond, &c, TS_COND_BUSY, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 0;
+	REAL(pthread_cond_broadcast)(c);
+	if (__atomic_compare_exchange_n(&t->cond, &busy, c, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 1;
+	/* The waiter left meanwhile and is waiting for us to let go of c. */
+	__atomic_store_n(&t->cond_done, 1, __ATOMIC_RELEASE);
+	ts_sys(SYS_futex, (long)&t->cond_done, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+	return 0;
+}
+
+int ts_mark(struct ts_thread *t, unsigned bits)
+{
+	return __atomic_fetch_or(&t->stop, bits, __ATOMIC_SEQ_CST);
+}
+
+/* After ts_mark() and ts_barrier(): wake t if it sits in a call a stop with these bits
+ * ends.  Returns nonzero when the wake-up must be repeated until t has left that call
+ * (ts_kick_more): condition waits, glibc waits, glibc-internal system calls. */
+int ts_kick(struct ts_thread *t, unsigned bits)
+{
+	int call = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
+	if (t == &ts_tls)
+		return 0;
+	if (call == TS_C_none) {
+		if (!(bits & TS_STOP_BITS) || !ts_foreign_blocked(t)) {
+			if (!barrier_ok)
+				ts_send(t);
+			return 0;
+		}
+		ts_send(t);
+		return 1;
+	}
+	switch (ts_call_kind[call]) {
+	case TS_K_COND:
+		return (bits & TS_STOP_BITS) && cond_kick(t, bits);
+	case TS_K_WAIT:
+		if (!(bits & TS_STOP_BITS) || (!(bits & TS_FORCE) && t->immune))
+			return 0;
+		ts_send(t);
+		return 1;
+	}
+	ts_send(t);
+	return 0;
+}
+
+/* A single wake-up can come too early: a condition waiter registers just before it
+ * enters glibc's wait, a signal can land in glibc's code just before its futex or read
+ * system call.  So wake again, backing off (20 us doubling to 2 ms), until the thread has
+ * left the call it was in, for at most about 200 ms; after that the stop stays pending
+ * and shows at its next interposed call. */
+void ts_kick_more(pid_t tid, unsigned bits, unsigned seq)
+{
+	long delay = 20000, total = 0;
+	struct ts_thread *t;
+	int more;
+	do {
+		struct timespec ts = { 0, delay };
+		ts_sys(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
+		total += delay;
+		if (delay < 2000000)
+			delay *= 2;
+		ts_registry_lock();
+		t = ts_find_tid(tid);
+		more = 0;
+		/* Only while it is still in the call it was in at the first kick (the same
+		 * seq), and still stopped: a thread that cleared its stop and waits again must
+		 * not get broadcasts or signals meant for the old wait. */
+		if (t && __atomic_load_n(&t->seq, __ATOMIC_RELAXED) == seq &&
+		    (__atomic_load_n(&t->stop, __ATOMIC_RELAXED) & TS_STOP_BITS)) {
+			int c = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
+			if (c != TS_C_none && ts_call_kind[c] == TS_K_COND)
+				more = cond_kick(t, bits);
+			else if (c != TS_C_none || ts_foreign_blocked(t)) {
+				ts_send(t);
+				more = 1;
+			}
+		}
+		ts_registry_unlock();
+	} while (more && total < 200000000);
+}
+
+static int cmp_tid_idx(const void *a, const void *b, void *tids)
+{
+	pid_t x = ((const pid_t *)tids)[*(const int *)a], y = ((const pid_t *)tids)[*(const int *)b];
+	return (x > y) - (x < y);
+}
+
+/* Find the registry entries of tids[0..n) in one walk of the registry (registry locked):
+ * each entry lives in its own thread's TLS, so every entry visited costs a cache and TLB
+ * miss, and a walk per tid made stopping 1,000 threads take 50 ms.  With the tids sorted
+ * (through an index), a walk matches each entry by binary search.  Returns -1 when out
+ * of memory (the caller then looks each tid up on its own). */
+static int find_tids(const pid_t *tids, int n, struct ts_thread **tp)
+{
+	int stack[64], *idx = n <= 64 ? stack : malloc((size_t)n * sizeof *idx);
+	struct ts_thread *t;
+	int i;
+	if (!idx)
+		return -1;
+	for (i = 0; i < n; i++) {
+		idx[i] = i;
+		tp[i] = 0;
+	}
+	qsort_r(idx, (size_t)n, sizeof *idx, cmp_tid_idx, (void *)tids);
+	for (t = ts_registry_first(); t; t = t->next) {
+		int lo = 0, hi = n;
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+			if (tids[idx[mid]] < t->tid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < n && tids[idx[lo]] == t->tid; lo++)
+			tp[idx[lo]] = t;
+	}
+	if (idx != stack)
+		free(idx);
+	return 0;
+}
+
+/* Stop the registered threads whose tids are listed: mark them all, one barrier, then
+ * wake each.  flags: TS_FORCE or 0.  ok[i] says whether tids[i] was found.  Returns how
+ * many were. */
+int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
+{
+	unsigned bits = TS_STOP | (flags & TS_FORCE);
+	struct ts_thread *one, **tp = n <= 1 ? &one : malloc((size_t)n * (sizeof *tp + sizeof(unsigned)));
+	unsigned seq1 = 0, *seqs = n <= 1 ? &seq1 : tp ? (unsigned *)(tp + n) : 0;
+	int i, found = 0, conds = 0, each = !tp;
+	ts_registry_lock();
+	if (n == 1)
+		one = ts_find_tid(tids[0]);
+	else if (tp && find_tids(tids, n, tp))
+		each = 1;
+	for (i = 0; i < n; i++) {
+		struct ts_thread *t = each ? ts_find_tid(tids[i]) : tp[i];
+		ok[i] = t != 0;
+		ts_debug("threadstop: %s tid %d: %s\n", flags & TS_FORCE ? "force-stop" : "stop", (int)tids[i],
+			 !t ? "no such thread" : t->call ? ts_call_name[t->call] : "not in a blocking call");
+		if (t) {
+			ts_mark(t, bits);
+			found++;
+		}
+	}
+	ts_barrier();
+	for (i = 0; i < n; i++) {
+		struct ts_thread *t = ok[i] ? (each ? ts_find_tid(tids[i]) : tp[i]) : 0;
+		if (t && ts_kick(t, bits)) {
+			ok[i] = 2, conds++;
+			if (seqs)
+				seqs[i] = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+		}
+	}
+	ts_registry_unlock();
+	for (i = 0; conds && i < n; i++)
+		if (ok[i] == 2) {
+			ts_kick_more(tids[i], bits, seqs ? seqs[i] : 0);
+			ok[i] = 1;
+			conds--;
+		}
+	if (tp && tp != &one)
+		free(tp); /* (seqs lives in the same block) */
+	return found;
+}

@@ -1,0 +1,94 @@
+/* tsprobe: scenarios for the cancellation core and its transparency, run under
+ * LD_PRELOAD=libthreadstop.so by tests/core/test_core.c and test_transparency.c.  Each
+ * scenario checks its own outcome, prints one line per finding and exits 0 when all
+ * held, 1 when one did not, 77 without the shim.  The scenarios live in files by
+ * concern (tsprobe.h); this one has the API's errors and the dispatch.
+ *
+ *   tsprobe block CALL      a thread blocked in CALL with nothing to wake it is stopped
+ *   tsprobe nostop CALL     with no stop, CALL behaves as glibc's (results, errno)
+ *   tsprobe prestop CALL    stopped before the call: ECANCELED without entering the kernel
+ *   tsprobe force CALL      a forced stop ends the thread through pthread_exit
+ *   tsprobe race N          N stops against a reader of a counted byte stream
+ *   tsprobe gil             a thread stopped in read then waits on a contended condition
+ *   tsprobe isolation       a stop affects its target only
+ *   tsprobe condshare       a stopped waiter leaves a condition its peers keep using
+ *   tsprobe pcancel         the program's own pthread_cancel still works at our calls
+ *   tsprobe api             thread_stop_tid's errors
+ *   tsprobe sigblockall     threads that block every signal are still stopped
+ *   tsprobe sighandlers     a program with a handler for every signal: still stopped, sees its own
+ *   tsprobe sigdefault      SIG_IGN and SIG_DFL of the shim's signal number act as without it
+ *   tsprobe pcancel-self    pthread_cancel(pthread_self()), with cancellation disabled and enabled
+ *   tsprobe fork            fork from a threaded program under load
+ *   tsprobe spawn           vfork, posix_spawn, system, popen from a threaded program
+ *   tsprobe condclear       a waiter that clears its stop is not woken by the old stop's repeats
+ *   tsprobe early           (with libtsearly.so preloaded after the shim) its constructor's calls worked
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include "tsprobe.h"
+
+static int scen_api(void)
+{
+	errno = 0;
+	check(stop_tid(999999999, 0) == -1 && errno == ESRCH, "api: unknown tid: ESRCH");
+	check(stop_tid(gettid(), 0x80) == -1 && errno == EINVAL, "api: unknown flag: EINVAL");
+	check(!stop_pending(), "api: a rejected stop changed nothing");
+	check(stop_tid(getpid(), 0) == 0 && stop_pending(), "api: the main thread is registered");
+	stop_clear();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *s = argc > 1 ? argv[1] : "";
+	const char *arg = argc > 2 ? argv[2] : "";
+	signal(SIGPIPE, SIG_IGN);
+	bind_api();
+	if (!strcmp(s, "block")) {
+		scen_block(arg);
+		if (!strcmp(arg, "pthread_cond_wait"))
+			scen_cond_after();
+	} else if (!strcmp(s, "nostop"))
+		scen_nostop(arg);
+	else if (!strcmp(s, "prestop"))
+		scen_prestop(arg);
+	else if (!strcmp(s, "force"))
+		scen_force(arg);
+	else if (!strcmp(s, "race"))
+		scen_race(atol(arg));
+	else if (!strcmp(s, "gil"))
+		scen_gil();
+	else if (!strcmp(s, "isolation"))
+		scen_isolation();
+	else if (!strcmp(s, "condshare"))
+		scen_condshare();
+	else if (!strcmp(s, "pcancel"))
+		scen_pcancel();
+	else if (!strcmp(s, "api"))
+		scen_api();
+	else if (!strcmp(s, "sigblockall"))
+		scen_sigblockall();
+	else if (!strcmp(s, "sighandlers"))
+		scen_sighandlers();
+	else if (!strcmp(s, "sigdefault"))
+		scen_sigdefault();
+	else if (!strcmp(s, "pcancel-self"))
+		scen_pcancel_self();
+	else if (!strcmp(s, "fork"))
+		scen_fork();
+	else if (!strcmp(s, "spawn"))
+		scen_spawn();
+	else if (!strcmp(s, "condclear"))
+		scen_condclear();
+	else if (!strcmp(s, "early")) {
+		int *r = (int *)dlsym(RTLD_DEFAULT, "early_result");
+		check(r && *r == 0, "a library constructor's interposed calls, before the shim's constructor: %d", r ? *r : -99);
+		scen_block("read");
+	}
+	else {
+		fprintf(stderr, "usage: tsprobe block|nostop|prestop|force CALL | race N | gil | isolation | condshare | pcancel | api\n");
+		return 2;
+	}
+	return failed;
+}
+
