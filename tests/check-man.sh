@@ -14,7 +14,8 @@ for s in $subs; do
 	# a subcommand's own help, if it has one
 	"$cli" "$s" --help >"$tmp/help-$s" 2>/dev/null || rm -f "$tmp/help-$s"
 done
-opts=$(cat "$tmp"/help* | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+opts=$( (cat "$tmp"/help* | grep -oE -- '--[a-z][a-z-]*'
+	cat "$tmp"/help* | grep -oE -- '(^|[][ ,(])-[a-zA-Z]([] ,=)]|$)' | grep -oE -- '-[a-zA-Z]') | sort -u)
 envs=$(cat "$tmp"/help* | grep -oE 'THREADSTOP_[A-Z_]+' | sort -u)
 # The page as text: roff font escapes and zero-width joiners removed, hyphen escapes kept
 # as plain hyphens.
