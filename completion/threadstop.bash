@@ -29,21 +29,25 @@ _threadstop()
 	fi
 	COMPREPLY=()
 	for ((i = 1; i < cword; i++)); do
-		if [[ -z $sub ]]; then
-			case ${words[i]} in -*) ;; *) sub=${words[i]} ;; esac
-		elif [[ -z $pid && ${words[i]} != -* ]]; then
-			pid=${words[i]}
-		fi
+		case ${words[i]} in
+		--timeout | --signal | -s) ((i++)) ;; # and its value
+		-*) ;;
+		*) if [[ -z $sub ]]; then sub=${words[i]}; elif [[ -z $pid ]]; then pid=${words[i]}; fi ;;
+		esac
 	done
 	if [[ -z $sub ]]; then
-		COMPREPLY=($(compgen -W 'run list stop ps help --help --version' -- "$cur"))
+		COMPREPLY=($(compgen -W 'run list stop ps help -h --help -V --version' -- "$cur"))
+		return
+	fi
+	if [[ $prev == --timeout ]]; then
+		COMPREPLY=($(compgen -W '5 10 30 60' -- "$cur"))
 		return
 	fi
 	case $sub in
 	run)
 		# after -- or the first non-option word: the command and its arguments
 		for ((i = 2; i < cword; i++)); do
-			if [[ ${words[i]} == -- || (${words[i]} != -* && ${words[i - 1]} != --signal) ]]; then
+			if [[ ${words[i]} == -- || (${words[i]} != -* && ${words[i - 1]} != --signal && ${words[i - 1]} != -s) ]]; then
 				[[ ${words[i]} == -- ]] && ((i++))
 				if declare -F _command_offset >/dev/null; then
 					_command_offset "$i"
@@ -53,25 +57,24 @@ _threadstop()
 				return
 			fi
 		done
-		if [[ $prev == --signal ]]; then
+		if [[ $prev == --signal || $prev == -s ]]; then
 			COMPREPLY=($(compgen -W "$(seq "$(kill -l SIGRTMIN)" "$(kill -l SIGRTMAX)")" -- "$cur"))
 		elif [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '--signal --' -- "$cur"))
+			COMPREPLY=($(compgen -W '-s --signal --signal= -h --help --' -- "$cur"))
 		else
 			COMPREPLY=($(compgen -c -- "$cur"))
 		fi
 		;;
 	list)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '--json' -- "$cur"))
+			COMPREPLY=($(compgen -W '--json --timeout --timeout= -h --help' -- "$cur"))
 		elif [[ -z $pid ]]; then
 			COMPREPLY=($(compgen -W "$(_threadstop_pids "$cmd")" -- "$cur"))
 		fi
 		;;
 	stop)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '--force --wait --wait=' -- "$cur"))
-			[[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null
+			COMPREPLY=($(compgen -W '-f --force -w --wait --wait= --timeout --timeout= -h --help --' -- "$cur"))
 		elif [[ -z $pid ]]; then
 			COMPREPLY=($(compgen -W "$(_threadstop_pids "$cmd")" -- "$cur"))
 		else
@@ -81,8 +84,14 @@ _threadstop()
 		fi
 		;;
 	ps)
-		COMPREPLY=($(compgen -W '--json' -- "$cur"))
+		COMPREPLY=($(compgen -W '--json --timeout --timeout= -h --help' -- "$cur"))
+		;;
+	help)
+		[[ -z $pid ]] && COMPREPLY=($(compgen -W 'run list stop ps help' -- "$cur"))
 		;;
 	esac
+	# --opt= takes its value in the same word
+	[[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == --*= ]] && compopt -o nospace 2>/dev/null
+	return 0
 }
 complete -F _threadstop threadstop
