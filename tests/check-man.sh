@@ -3,16 +3,18 @@
 # variable that `threadstop --help` (and each subcommand's --help, where it has one)
 # names appears in the man page built from man/threadstop.1.scd.
 # usage: check-man.sh THREADSTOP_BINARY threadstop.1
+# (under a cross build TS_TEST_WRAPPER is the emulator that runs the binary)
 set -eu
 cli=$1 page=$2
+run() { ${TS_TEST_WRAPPER:-} "$cli" "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$cli" --help >"$tmp/help"
+run --help >"$tmp/help"
 # Subcommands: the words that open a line of the help's "commands:" list.
 subs=$(sed -n '/^commands:/,/^$/p' "$tmp/help" | sed -n 's/^  \([a-z][a-z-]*\)\( .*\)\{0,1\}$/\1/p' | sort -u)
 for s in $subs; do
 	# a subcommand's own help, if it has one
-	"$cli" "$s" --help >"$tmp/help-$s" 2>/dev/null || rm -f "$tmp/help-$s"
+	run "$s" --help >"$tmp/help-$s" 2>/dev/null || rm -f "$tmp/help-$s"
 done
 opts=$( (cat "$tmp"/help* | grep -oE -- '--[a-z][a-z-]*'
 	cat "$tmp"/help* | grep -oE -- '(^|[][ ,(])-[a-zA-Z]([] ,=)]|$)' | grep -oE -- '-[a-zA-Z]') | sort -u)

@@ -1,5 +1,6 @@
 /* A program whose reference to pthread_cond_wait names glibc's version explicitly
- * (pthread_cond_wait@GLIBC_2.3.2, as every binary built against glibc records it).  Run
+ * (pthread_cond_wait@GLIBC_2.3.2 on x86_64, @GLIBC_2.17 on aarch64, as every binary built
+ * against glibc records it).  Run
  * with the shim preloaded: its worker, blocked in that condition wait, is stopped with
  * thread_stop_tid() and the wait must return ECANCELED, which only the shim's wrapper
  * can return.  Exit 0 when it does. */
@@ -11,7 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
-__asm__(".symver pthread_cond_wait, pthread_cond_wait@GLIBC_2.3.2");
+#if defined(__x86_64__)
+#define COND_VER "GLIBC_2.3.2"
+#elif defined(__aarch64__)
+#define COND_VER "GLIBC_2.17"
+#endif
+__asm__(".symver pthread_cond_wait, pthread_cond_wait@" COND_VER);
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -53,6 +59,6 @@ int main(void)
 		return 1;
 	}
 	pthread_join(t, 0);
-	printf("pthread_cond_wait@GLIBC_2.3.2 returned %s\n", rc == ECANCELED ? "ECANCELED" : strerror(rc));
+	printf("pthread_cond_wait@" COND_VER " returned %s\n", rc == ECANCELED ? "ECANCELED" : strerror(rc));
 	return rc == ECANCELED ? 0 : 1;
 }
