@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "ptrace.h"
 #include "threadstop.h"
 
 static void describe_call(char *out, size_t sz, const struct tsp_thread *t)
@@ -121,6 +122,7 @@ int cmd_stop(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, 0, 'f' },
+		{ "ptrace", no_argument, 0, 'p' },
 		{ "wait", optional_argument, 0, 'w' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "help", no_argument, 0, 'h' },
@@ -132,7 +134,7 @@ int cmd_stop(int argc, char **argv)
 	struct tsp_reply r;
 	struct tsc c;
 	pid_t pid = 0;
-	int nsel = 0, force = 0, wait = 0, n = 0, e, rc, o, undelivered = 0;
+	int nsel = 0, force = 0, wait = 0, n = 0, e, rc, o, undelivered = 0, use_ptrace = 0;
 	double limit = 10, timeout = CLI_TIMEOUT_S, deadline;
 	const char *msg;
 
@@ -147,6 +149,8 @@ int cmd_stop(int argc, char **argv)
 			sels[nsel++] = optarg;
 		else if (o == 'f')
 			force = 1;
+		else if (o == 'p')
+			use_ptrace = 1;
 		else if (o == 't')
 			timeout = parse_seconds("stop", "--timeout", optarg);
 		else if (o == 'w') {
@@ -169,7 +173,13 @@ int cmd_stop(int argc, char **argv)
 	e = tsc_stop_request(line, sizeof line, sels, nsel, force ? THREAD_STOP_FORCE : 0, &msg);
 	if (e)
 		usage_error("stop", "%s", msg);
+	if (use_ptrace && force)
+		usage_error("stop", "--force needs the shim; --ptrace ends one blocked call");
+	if (use_ptrace)
+		return ts_ptrace_stop(pid, sels, nsel, wait, limit);
 	deadline = now_mono() + timeout + (wait ? limit : 0);
+	if (ts_ptrace_hint(pid, deadline))
+		return EXIT_UNREACHABLE;
 	connect_or_die(&c, pid, deadline);
 	e = tsc_send(&c, line);
 	while (!e && !(e = cli_read(&c, &r))) {
