@@ -1,10 +1,12 @@
-# bash completion for threadstop(1).  PIDs come from `threadstop ps`, the threads of a PID
+# bash completion for threadstop(1).  PIDs come from `threadstop ps` (ps --all for list and
+# stop --ptrace, which also reach programs without the shim), the threads of a PID
 # (tids, names, the calls they are blocked in) from `threadstop list PID`: both are asked
 # of the threadstop being completed, so they follow its socket directory.
 
+# $2: --all for every process with a blocked thread, the shim or not (stop --ptrace)
 _threadstop_pids()
 {
-	"$1" ps --json 2>/dev/null | grep -oE '"pid":[0-9]+' | cut -d: -f2
+	"$1" ps $2 --json 2>/dev/null | grep -oE '"pid":[0-9]+' | cut -d: -f2
 }
 
 # tids, names and call:NAME of the threads of pid $2
@@ -19,7 +21,7 @@ _threadstop_threads()
 
 _threadstop()
 {
-	local cur prev words cword cmd=${COMP_WORDS[0]} sub= i pid=
+	local cur prev words cword cmd=${COMP_WORDS[0]} sub= i pid= all=
 	# selectors hold colons (call:accept*): complete them as one word
 	if declare -F _init_completion >/dev/null; then
 		_init_completion -n : || return
@@ -31,6 +33,7 @@ _threadstop()
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
 		--timeout | --signal | -s) ((i++)) ;; # and its value
+		--ptrace) all=--all ;;
 		-*) ;;
 		*) if [[ -z $sub ]]; then sub=${words[i]}; elif [[ -z $pid ]]; then pid=${words[i]}; fi ;;
 		esac
@@ -69,14 +72,14 @@ _threadstop()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '--json --timeout --timeout= -h --help' -- "$cur"))
 		elif [[ -z $pid ]]; then
-			COMPREPLY=($(compgen -W "$(_threadstop_pids "$cmd")" -- "$cur"))
+			COMPREPLY=($(compgen -W "$(_threadstop_pids "$cmd" --all)" -- "$cur"))
 		fi
 		;;
 	stop)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '-f --force -w --wait --wait= --timeout --timeout= -h --help --' -- "$cur"))
+			COMPREPLY=($(compgen -W '-f --force --ptrace -w --wait --wait= --timeout --timeout= -h --help --' -- "$cur"))
 		elif [[ -z $pid ]]; then
-			COMPREPLY=($(compgen -W "$(_threadstop_pids "$cmd")" -- "$cur"))
+			COMPREPLY=($(compgen -W "$(_threadstop_pids "$cmd" $all)" -- "$cur"))
 		else
 			local IFS=$'\n'
 			COMPREPLY=($(compgen -W "$(_threadstop_threads "$cmd" "$pid"; echo all)" -- "$cur"))
@@ -84,7 +87,7 @@ _threadstop()
 		fi
 		;;
 	ps)
-		COMPREPLY=($(compgen -W '--json --timeout --timeout= -h --help' -- "$cur"))
+		COMPREPLY=($(compgen -W '--all --json --timeout --timeout= -h --help' -- "$cur"))
 		;;
 	help)
 		[[ -z $pid ]] && COMPREPLY=($(compgen -W 'run list stop ps help' -- "$cur"))
