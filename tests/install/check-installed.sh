@@ -6,7 +6,7 @@
 #   check-installed.sh PREFIX VERSION SOURCE_DIR
 # PREFIX is where the files are (a meson --prefix, or ROOT/usr of an unpacked .deb).
 # THREADSTOP_LIB is set by the caller when the command was built for another prefix.
-# 14 TAP results, numbered from TAP_BASE+1 (the caller then prints the plan).
+# 15 TAP results, numbered from TAP_BASE+1 (the caller then prints the plan).
 set -u
 prefix=$1 version=$2 src=$3
 WORK=$(mktemp -d /tmp/ts-install-check.XXXXXX)
@@ -32,7 +32,7 @@ one() { # the first path matching a glob relative to the prefix (LIB: lib, lib64
 	done
 	return 1
 }
-[ -n "${TAP_BASE:-}" ] || echo "1..14" # else the caller printed the plan
+[ -n "${TAP_BASE:-}" ] || echo "1..15" # else the caller printed the plan
 
 # 1. the files
 missing=
@@ -148,25 +148,32 @@ check "bash completes a PID's thread names, tids and calls" sh -c "
 	echo \"\$out\" | grep -qx '$P' && echo \"\$out\" | grep -qx call:pause" <<<"$(complete_bash "$T" stop "$P" "")"
 check "bash completes the options of stop" grep -qx -- --force <(complete_bash "$T" stop "$P" --f)
 
-# zsh: a real interactive zsh on a pty, completing "threadstop stop PID a"
+# zsh: a real interactive zsh on a pty, completing a PID and a PID's threads
 zcomp=$(one 'share/zsh/*/_threadstop')
 mkdir -p "$WORK/zbin" "$WORK/zhome"
 ln -s "$T" "$WORK/zbin/threadstop"
 cat >"$WORK/z.zsh" <<'Z'
 zmodload zsh/zpty
-( sleep 60; kill $$ ) 2>/dev/null &
+( sleep 60; kill $$ ) 2>/dev/null & # a bound for hangs only
+watchdog=$!
 zpty -b z "env -i HOME=$ZHOME PATH=$ZBIN:/usr/bin:/bin TERM=dumb THREADSTOP_DIR=$THREADSTOP_DIR ${THREADSTOP_LIB:+THREADSTOP_LIB=$THREADSTOP_LIB} zsh -f -i"
 zpty -w z "PS1='%% '; fpath=($ZFPATH \$fpath); autoload -Uz compinit; compinit -u -D; print compinit-done"
 zpty -r -m z out '*compinit-done*compinit-done*'
-zpty -w -n z "threadstop stop $ZPID "$'\t'
-zpty -r -m z out '*acceptor*reader*'
+zpty -w -n z "$ZLINE"$'\t'
+zpty -r -m z out "$ZPAT"
 print -r -- "$out"
 zpty -d z
+kill $watchdog 2>/dev/null
 Z
+zcomplete() { # line, pattern the completion must print
+	env ZHOME="$WORK/zhome" ZBIN="$WORK/zbin" ZFPATH="$(dirname "$zcomp")" ZLINE="$1" ZPAT="$2" \
+		zsh -f "$WORK/z.zsh"
+}
 if command -v zsh >/dev/null; then
-	check "zsh completes a PID's thread names" env ZHOME="$WORK/zhome" ZBIN="$WORK/zbin" \
-		ZFPATH="$(dirname "$zcomp")" ZPID="$P" zsh -f "$WORK/z.zsh"
+	check "zsh completes the PID of the process with the shim" zcomplete "threadstop stop " "*$P*"
+	check "zsh completes a PID's thread names" zcomplete "threadstop stop $P " '*acceptor*reader*'
 else
+	ok "# SKIP zsh is not installed"
 	ok "# SKIP zsh is not installed"
 fi
 exit $bad
