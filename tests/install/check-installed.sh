@@ -154,16 +154,25 @@ mkdir -p "$WORK/zbin" "$WORK/zhome"
 ln -s "$T" "$WORK/zbin/threadstop"
 cat >"$WORK/z.zsh" <<'Z'
 zmodload zsh/zpty
-( sleep 60; kill $$ ) 2>/dev/null & # a bound for hangs only
-watchdog=$!
+readpat() { # pattern: read the pty until its output matches (60 s at most: hangs only)
+  local chunk i
+  out=
+  for ((i = 0; i < 600; i++)); do
+    while zpty -r -t z chunk; do out+=$chunk; done
+    [[ $out == $~1 ]] && return 0
+    sleep 0.1
+  done
+  print -r -- "$out"
+  return 1
+}
 zpty -b z "env -i HOME=$ZHOME PATH=$ZBIN:/usr/bin:/bin TERM=dumb THREADSTOP_DIR=$THREADSTOP_DIR ${THREADSTOP_LIB:+THREADSTOP_LIB=$THREADSTOP_LIB} zsh -f -i"
 zpty -w z "PS1='%% '; fpath=($ZFPATH \$fpath); autoload -Uz compinit; compinit -u -D; print compinit-done"
-zpty -r -m z out '*compinit-done*compinit-done*'
+readpat '*compinit-done*compinit-done*' || exit 1
 zpty -w -n z "$ZLINE"$'\t'
-zpty -r -m z out "$ZPAT"
-print -r -- "$out"
+readpat "$ZPAT"
+st=$?
 zpty -d z
-kill $watchdog 2>/dev/null
+exit $st
 Z
 zcomplete() { # line, pattern the completion must print
 	env ZHOME="$WORK/zhome" ZBIN="$WORK/zbin" ZFPATH="$(dirname "$zcomp")" ZLINE="$1" ZPAT="$2" \
