@@ -14,7 +14,7 @@ for c in "read read fd=3" "accept accept fd=[0-9]+" "poll poll timeout=none" \
 	grep -Eq "^stopped $BT blocked \(in $CALL $ARG\) with ptrace" "$WORK/stop.out" || fail "$MODE: stop did not report"
 	wait_grep "$WORK/$MODE.out" "^$MODE: failed: Operation canceled (errno 125)"
 	grep -q "^TracerPid:.0$" /proc/$P/task/$BT/status || fail "$MODE: still traced"
-	t2=$(ticks)
+	t2=$(ticks_past "$t1")
 	[ "$t2" -gt "$t1" ] || fail "$MODE: the ticker thread stopped ($t1 then $t2)"
 	echo "write hello" >&7
 	wait_grep "$WORK/$MODE.out" "^$MODE: then read hello"

@@ -17,7 +17,7 @@ held() {
 	tr=$(sed -n 's/^TracerPid:\t//p' /proc/$P/task/$BT/status)
 	[ "$tr" != 0 ] || fail "not traced while held"
 	grep -q "^State:.t" /proc/$P/task/$BT/status || fail "not stopped while held"
-	t1=$(ticks); t2=$(ticks)
+	t1=$(ticks); t2=$(ticks_past "$t1")
 	[ "$t2" -gt "$t1" ] || fail "the ticker stopped while the blocked thread was held"
 	grep -q "^TracerPid:.0$" /proc/$P/task/$(tid_of $P ticker)/status || fail "the ticker was traced"
 	if [ $who = cli ]; then kill -$sig $c; else kill -$sig $tr; fi

@@ -90,3 +90,14 @@ ticks() {
 	wait_for 20 more_ticks "$before" || fail "$MODE: no answer to tick"
 	grep '^ticks ' "$WORK/$MODE.out" | tail -1 | cut -d' ' -f2
 }
+# ticks_past N: the ticker's count once it is past N, asking again for up to 20 s (on a
+# loaded machine the ticker may not have run between two quick questions); empty if never.
+ticks_past() {
+	local n=0 t
+	while [ $n -lt 100 ]; do
+		t=$(ticks)
+		[ "$t" -gt "$1" ] && { echo "$t"; return 0; }
+		sleep 0.2; n=$((n + 1))
+	done
+	echo "$t"
+}
