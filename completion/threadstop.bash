@@ -77,7 +77,7 @@ _threadstop()
 		;;
 	stop)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '-f --force --ptrace -w --wait --wait= --timeout --timeout= -h --help --' -- "$cur"))
+			COMPREPLY=($(compgen -W '-f --force --grace= --ptrace -w --wait --wait= --timeout --timeout= -h --help --' -- "$cur"))
 		elif [[ -z $pid ]]; then
 			COMPREPLY=($(compgen -W "$(_threadstop_pids "$cmd" $all)" -- "$cur"))
 		else

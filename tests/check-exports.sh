@@ -11,6 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/released" <<'REL'
 thread_stop@@THREADSTOP_0.1
 thread_stop_clear@@THREADSTOP_0.1
+thread_stop_grace@@THREADSTOP_0.1
 thread_stop_pending@@THREADSTOP_0.1
 thread_stop_tid@@THREADSTOP_0.1
 REL
