@@ -2,11 +2,12 @@
 # Checks an installed threadstop as a user meets it: the files are there, the header and
 # threadstop.pc build the thread_stop(3) example, which runs against the installed
 # library; the installed `threadstop run` preloads the installed library (never a build
-# tree); list and stop work; the man pages render; bash and zsh complete PIDs and threads.
+# tree); list and stop work; the Python module stops a thread; the man pages render; bash
+# and zsh complete PIDs and threads.
 #   check-installed.sh PREFIX VERSION SOURCE_DIR
 # PREFIX is where the files are (a meson --prefix, or ROOT/usr of an unpacked .deb).
 # THREADSTOP_LIB is set by the caller when the command was built for another prefix.
-# 15 TAP results, numbered from TAP_BASE+1 (the caller then prints the plan).
+# 16 TAP results, numbered from TAP_BASE+1 (the caller then prints the plan).
 set -u
 prefix=$1 version=$2 src=$3
 WORK=$(mktemp -d /tmp/ts-install-check.XXXXXX)
@@ -32,7 +33,7 @@ one() { # the first path matching a glob relative to the prefix (LIB: lib, lib64
 	done
 	return 1
 }
-[ -n "${TAP_BASE:-}" ] || echo "1..15" # else the caller printed the plan
+[ -n "${TAP_BASE:-}" ] || echo "1..16" # else the caller printed the plan
 
 # 1. the files
 missing=
@@ -97,7 +98,33 @@ else
 	nok "the stopped sleep did not end"; cat "$WORK/stop.out" | sed 's/^/# /'
 fi
 
-# 9. the man pages render without a warning
+# 9. the Python module, installed, stops a thread of a program under the installed shim
+pymod=$(one 'LIB/python3*/*-packages/threadstop/__init__.py') || pymod=
+if ! [ -x /usr/bin/python3 ]; then
+	ok "# SKIP no /usr/bin/python3"
+elif [ -z "$pymod" ]; then
+	nok "the Python module threadstop is not installed"
+else
+	cat >"$WORK/py.py" <<'PY'
+import errno, threading, time
+import threadstop
+got = []
+def worker():
+    try:
+        time.sleep(600)
+    except OSError as e:
+        got.append(e.errno)
+t = threading.Thread(target=worker)
+t.start()
+threadstop.stop(t)  # sticky until its next blocking call, if it is not there yet
+t.join(60)
+print('stopped' if got == [errno.ECANCELED] else 'got %r' % got)
+PY
+	check "the installed Python module stops a thread (python3 under the installed threadstop run)" \
+		grep -qx stopped <(PYTHONPATH=$(dirname "$(dirname "$pymod")") timeout 60 "$T" run -- /usr/bin/python3 "$WORK/py.py")
+fi
+
+# 10. the man pages render without a warning
 warn=
 for m in "$(one 'share/man/man1/threadstop.1*')" "$(one 'share/man/man3/thread_stop.3*')" \
 	"$(one 'share/man/man7/threadstop.7*')"; do
@@ -107,7 +134,7 @@ for m in "$(one 'share/man/man1/threadstop.1*')" "$(one 'share/man/man3/thread_s
 done
 [ -z "$warn" ] && ok "the man pages render without warnings" || nok "man:$warn"
 
-# 10-14. completion, against a program with named threads
+# 11-16. completion, against a program with named threads
 cat >"$WORK/named.c" <<'C'
 #define _GNU_SOURCE
 #include <pthread.h>

@@ -9,7 +9,7 @@ tmp=$(mktemp -d /tmp/ts-install.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/nopc"
 nopc() { env PKG_CONFIG_LIBDIR="$tmp/nopc" PKG_CONFIG_PATH= "$@"; }
-echo "1..18"
+echo "1..19"
 if nopc meson setup "$tmp/notests" "$src" -Dtests=true >"$tmp/log" 2>&1; then
 	echo "not ok 1 - with pkg-config pointed nowhere, -Dtests=true still found Criterion: the check proves nothing"
 	sed 's/^/# /' "$tmp/log" | tail -5

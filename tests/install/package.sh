@@ -11,7 +11,7 @@ version=$(dpkg-deb -f "$deb" Version)
 root=$(mktemp -d /tmp/ts-deb-root.XXXXXX)
 trap 'rm -rf "$root"' EXIT
 install=${THREADSTOP_PACKAGE_INSTALL:-0}
-[ "$install" = 1 ] && echo "1..34" || echo "1..16"
+[ "$install" = 1 ] && echo "1..36" || echo "1..17"
 n=0 bad=0
 demo() { # N, threadstop binary, description: the demo stops the server's acceptor
 	local out
@@ -29,21 +29,21 @@ for d in "$deb" "$dev"; do dpkg -x "$d" "$root"; done
 multiarch=$(ls -d "$root"/usr/lib/*-linux-gnu | head -1)
 THREADSTOP_LIB=$multiarch/libthreadstop.so.0 PKG_CONFIG_SYSROOT_DIR=$root TAP_BASE=0 \
 	"$here/check-installed.sh" "$root/usr" "$version" "$src" || bad=1
-THREADSTOP_LIB=$multiarch/libthreadstop.so.0 demo 16 "$root/usr/bin/threadstop" "with the unpacked package" || bad=1
+THREADSTOP_LIB=$multiarch/libthreadstop.so.0 demo 17 "$root/usr/bin/threadstop" "with the unpacked package" || bad=1
 
 if [ "$install" = 1 ]; then
 	if dpkg -i "$deb" "$dev" >"$root/dpkg.log" 2>&1; then
-		echo "ok 17 - dpkg -i $(basename "$deb") $(basename "$dev")"
+		echo "ok 18 - dpkg -i $(basename "$deb") $(basename "$dev")"
 	else
-		echo "not ok 17 - dpkg -i failed"; sed 's/^/# /' "$root/dpkg.log"; exit 1
+		echo "not ok 18 - dpkg -i failed"; sed 's/^/# /' "$root/dpkg.log"; exit 1
 	fi
-	env -u THREADSTOP_LIB TAP_BASE=17 "$here/check-installed.sh" /usr "$version" "$src" || bad=1
-	env -u THREADSTOP_LIB bash -c "$(declare -f demo); src='$src'; demo 33 /usr/bin/threadstop 'with the installed package'" ||
+	env -u THREADSTOP_LIB TAP_BASE=18 "$here/check-installed.sh" /usr "$version" "$src" || bad=1
+	env -u THREADSTOP_LIB bash -c "$(declare -f demo); src='$src'; demo 35 /usr/bin/threadstop 'with the installed package'" ||
 		bad=1
 	if dpkg -P libthreadstop-dev threadstop >>"$root/dpkg.log" 2>&1 && [ ! -e /usr/bin/threadstop ]; then
-		echo "ok 34 - dpkg -P removes both packages"
+		echo "ok 36 - dpkg -P removes both packages"
 	else
-		echo "not ok 34 - dpkg -P failed"; bad=1
+		echo "not ok 36 - dpkg -P failed"; bad=1
 	fi
 fi
 exit $bad
