@@ -28,7 +28,7 @@ void ts_exit_forced(struct ts_thread *t)
 {
 	__atomic_fetch_or(&t->stop, TS_STOP, __ATOMIC_RELAXED);
 	__atomic_fetch_and(&t->stop, ~TS_FORCE, __ATOMIC_RELAXED);
-	t->call = TS_C_none;
+	__atomic_store_n(&t->call, TS_C_none, __ATOMIC_RELAXED);
 	pthread_exit(PTHREAD_CANCELED);
 }
 
@@ -82,7 +82,13 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 	int s, call, e = errno;
 
 	if (!ts_signal_is_ours(si)) {
-		ts_sigvirt_deliver(sig, si, ctx);
+		/* The program's handler ran without SA_RESTART: an interposed call the kernel
+		 * was restarting fails with EINTR instead, as it would without the shim (ours
+		 * is installed with SA_RESTART for the window's sake).  Only a call the kernel
+		 * entered and rewound: one the signal met before it was entered goes in. */
+		if (ts_sigvirt_deliver(sig, si, ctx) && ts_arch_pc(uc) == (uintptr_t)ts_cp_syscall &&
+		    ts_arch_restarting(uc))
+			ts_arch_skip_syscall(uc, -EINTR);
 		errno = e;
 		return;
 	}

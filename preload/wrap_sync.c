@@ -14,7 +14,7 @@
 static int wait_enter(struct ts_thread *t, int id, const struct timespec *abstime)
 {
 	int immune = ts_call_policy[id] == TS_P_TIMED;
-	if (unlikely(t->stop)) {
+	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED))) {
 		switch (ts_slow(t)) {
 		case TS_PASS:
 			return -1;
@@ -22,10 +22,8 @@ static int wait_enter(struct ts_thread *t, int id, const struct timespec *abstim
 			immune = 1;
 		}
 	}
-	t->arg = abstime ? -2 : -1;
-	t->immune = immune;
-	t->seq++;
-	t->call = id;
+	__atomic_store_n(&t->immune, immune, __ATOMIC_RELAXED);
+	ts_publish(t, id, abstime ? -2 : -1);
 	return immune;
 }
 
@@ -39,7 +37,11 @@ static int real_timed(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t c
 static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
 {
 	struct ts_thread *t = &ts_tls;
-	int saved = t->call, immune = wait_enter(t, id, abstime), s, r;
+	int saved = t->call, immune;
+	long saved_arg = t->arg;
+	int s, r;
+
+	immune = wait_enter(t, id, abstime);
 
 	if (immune < 0)
 		goto pass;
@@ -54,7 +56,7 @@ static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t cl
 	else
 		r = REAL(pthread_cond_wait)(c, m);
 	ts_cond_leave(t);
-	t->call = saved;
+	ts_unpublish(t, saved, saved_arg); /* call and arg: this wait may be nested in a handler */
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	if (unlikely(s & TS_FORCE))
 		ts_exit_forced(t);
@@ -87,7 +89,10 @@ TS_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, cloc
 static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *abstime)
 {
 	struct ts_thread *t = &ts_tls;
-	int saved = t->call, immune = wait_enter(t, id, abstime), r, e, s;
+	int saved = t->call, immune, r, e, s;
+	long saved_arg = t->arg;
+
+	immune = wait_enter(t, id, abstime);
 
 	if (immune < 0)
 		goto pass;
@@ -105,7 +110,7 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 			r = REAL(sem_clockwait)(sem, clock, abstime);
 		e = errno;
 	}
-	t->call = saved;
+	ts_unpublish(t, saved, saved_arg); /* call and arg: this wait may be nested in a handler */
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	if (unlikely(s & TS_FORCE))
 		ts_exit_forced(t);
