@@ -41,6 +41,12 @@ TS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 	return r;
 }
 
+/* Where a thread's token lies from its pthread_t: glibc places every thread's static TLS
+ * at the same distance from its descriptor, and initialises it before pthread_create
+ * returns. */
+static long tls_offset;
+static int tls_offset_ok;
+
 TS_EXPORT int pthread_cancel(pthread_t th)
 {
 	struct ts_thread *t;
@@ -53,6 +59,12 @@ TS_EXPORT int pthread_cancel(pthread_t th)
 		ts_mark(t, TS_PCANCEL);
 		ts_barrier();
 		ts_kick(t, TS_PCANCEL);
+	} else if (tls_offset_ok) {
+		/* Not registered yet (created, not yet run): the mark waits in its token, which
+		 * registering keeps, for its first interposed call.  (An exited thread's token
+		 * is DEAD: the mark is ignored there.)  Under the registry lock, so the thread
+		 * cannot register between the look-up and the mark and miss a kick. */
+		ts_mark((struct ts_thread *)((char *)th + tls_offset), TS_PCANCEL);
 	}
 	ts_registry_unlock();
 	return 0;
@@ -82,6 +94,8 @@ void ts_join_init(void)
 {
 	char *addr = 0, *self = (char *)pthread_self();
 	long off;
+	tls_offset = (char *)&ts_tls - self;
+	tls_offset_ok = 1;
 	if (ts_sys(SYS_prctl, PR_GET_TID_ADDRESS, (long)&addr, 0, 0, 0, 0) != 0 || !addr)
 		return;
 	off = addr - self;
