@@ -18,28 +18,92 @@
 #include "send.h"
 #include "sigvirt.h"
 
-/* Two slots: a writer fills the idle one and flips the index, so the handler never reads
- * a half-written action. */
-static struct sigaction prog[2];
-static int prog_idx;
-static pthread_mutex_t prog_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The virtual disposition, read by the handler without a lock.  Two slots and a version:
+ * the current action is slot[v & 1]; a writer fills the other slot and then publishes
+ * v + 1.  The slot a reader copies is next overwritten by the write that publishes
+ * v + 2, so a reader that sees at most v + 1 after its copy has a whole action, else it
+ * copies again.  A handler that interrupts a write in its own thread reads the slot that
+ * write does not touch.  Every word is copied with relaxed atomics, so a copy that races
+ * a write (and is retried) is no data race in C11's sense.
+ *
+ * Writers serialise on a spin word, taken with every signal blocked, so that no handler
+ * (the program's, through ours) runs in a thread that holds it: the handler's own write
+ * (SA_RESETHAND) can wait for it.  fork.c takes it too; the child resets it. */
+#define PROG_WORDS (sizeof(struct sigaction) / sizeof(unsigned long))
+static unsigned long prog[2][PROG_WORDS];
+static unsigned prog_ver;
+static int prog_busy;
+static sigset_t fork_saved; /* the forking thread's mask, while fork.c holds the lock */
 
 static void prog_get(struct sigaction *act)
 {
-	*act = prog[__atomic_load_n(&prog_idx, __ATOMIC_ACQUIRE)];
+	unsigned long w[PROG_WORDS];
+	unsigned v, v2;
+	do {
+		v = __atomic_load_n(&prog_ver, __ATOMIC_ACQUIRE);
+		for (size_t i = 0; i < PROG_WORDS; i++)
+			w[i] = __atomic_load_n(&prog[v & 1][i], __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		v2 = __atomic_load_n(&prog_ver, __ATOMIC_RELAXED);
+	} while (v2 - v >= 2);
+	memcpy(act, w, sizeof *act);
 }
 
-/* Writers serialise on prog_lock, which is in the fork list (fork.c). */
-void ts_sigvirt_lock(void) { pthread_mutex_lock(&prog_lock); }
-void ts_sigvirt_unlock(void) { pthread_mutex_unlock(&prog_lock); }
-void ts_sigvirt_fork_child(void) { pthread_mutex_init(&prog_lock, 0); }
+/* Writer lock held. */
+static void prog_put(const struct sigaction *act)
+{
+	unsigned long w[PROG_WORDS];
+	unsigned v = __atomic_load_n(&prog_ver, __ATOMIC_RELAXED);
+	memcpy(w, act, sizeof w);
+	for (size_t i = 0; i < PROG_WORDS; i++)
+		__atomic_store_n(&prog[(v + 1) & 1][i], w[i], __ATOMIC_RELAXED);
+	__atomic_store_n(&prog_ver, v + 1, __ATOMIC_RELEASE);
+}
+
+static void all_signals(int how, const sigset_t *set, sigset_t *old)
+{
+	ts_sys(SYS_rt_sigprocmask, how, (long)set, (long)old, _NSIG / 8, 0, 0);
+}
+
+/* With every signal blocked (the caller saved its mask in *old). */
+static void prog_lock(sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	all_signals(SIG_BLOCK, &all, old);
+	while (__atomic_exchange_n(&prog_busy, 1, __ATOMIC_ACQUIRE))
+		ts_sys(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+}
+
+static void prog_unlock(const sigset_t *old)
+{
+	__atomic_store_n(&prog_busy, 0, __ATOMIC_RELEASE);
+	all_signals(SIG_SETMASK, old, 0);
+}
 
 static void prog_set(const struct sigaction *act)
 {
-	int i = !__atomic_load_n(&prog_idx, __ATOMIC_RELAXED);
-	prog[i] = *act;
-	__atomic_store_n(&prog_idx, i, __ATOMIC_RELEASE);
+	sigset_t old;
+	prog_lock(&old);
+	prog_put(act);
+	prog_unlock(&old);
 }
+
+/* fork.c: no write in progress while the address space is copied. */
+void ts_sigvirt_lock(void)
+{
+	sigset_t old;
+	prog_lock(&old);
+	fork_saved = old;
+}
+
+void ts_sigvirt_unlock(void)
+{
+	sigset_t old = fork_saved;
+	prog_unlock(&old);
+}
+
+void ts_sigvirt_fork_child(void) { ts_sigvirt_unlock(); }
 
 void ts_sigvirt_init(void)
 {
@@ -58,6 +122,14 @@ void ts_sigvirt_init(void)
 	}
 }
 
+/* Can the first _NSIG / 8 bytes of set be read?  rt_sigprocmask with an invalid `how`
+ * copies the set in (EFAULT when it cannot) and then fails with EINVAL, changing
+ * nothing: no side effect, and a call every seccomp policy for glibc programs allows. */
+int ts_mask_readable(const sigset_t *set)
+{
+	return ts_sys(SYS_rt_sigprocmask, -1, (long)set, 0, _NSIG / 8, 0, 0) != -EFAULT;
+}
+
 static void raw_mask(int how, int sig)
 {
 	sigset_t one;
@@ -66,8 +138,10 @@ static void raw_mask(int how, int sig)
 	ts_sys(SYS_rt_sigprocmask, how, (long)&one, 0, _NSIG / 8, 0, 0);
 }
 
-/* From the real handler: a signal of our number that the shim did not send. */
-void ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx)
+/* From the real handler: a signal of our number that the shim did not send.  Returns
+ * nonzero when the program's handler ran and was installed without SA_RESTART: a system
+ * call the signal interrupted must then fail with EINTR (cancel.c). */
+int ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx)
 {
 	struct sigaction act;
 	sigset_t m, old;
@@ -75,15 +149,15 @@ void ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx)
 		/* our listener thread: the program's handler belongs on a thread of its own */
 		long pid = ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
 		ts_sys(SYS_tgkill, pid, pid, sig, 0, 0, 0);
-		return;
+		return 0;
 	}
 	if (ts_tls.sig_blocked) {
 		ts_tls.sig_pending = 1;
-		return;
+		return 0;
 	}
 	prog_get(&act);
 	if (act.sa_handler == SIG_IGN)
-		return;
+		return 0;
 	if (act.sa_handler == SIG_DFL) {
 		/* The default action of a real-time signal ends the process: let it. */
 		struct sigaction dfl;
@@ -92,7 +166,7 @@ void ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx)
 		REAL(sigaction)(sig, &dfl, 0);
 		ts_sys(SYS_tgkill, ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0), ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0);
 		raw_mask(SIG_UNBLOCK, sig);
-		return;
+		return 0;
 	}
 	m = act.sa_mask;
 	if (!(act.sa_flags & SA_NODEFER))
@@ -101,26 +175,34 @@ void ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx)
 		sigdelset(&m, sig);
 	ts_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&m, (long)&old, _NSIG / 8, 0, 0);
 	if (act.sa_flags & SA_RESETHAND) {
-		struct sigaction dfl;
+		/* One delivery resets it, as the kernel does: under the writers' lock. */
+		sigset_t saved;
+		struct sigaction cur, dfl;
 		memset(&dfl, 0, sizeof dfl);
 		dfl.sa_handler = SIG_DFL;
-		prog_set(&dfl);
+		prog_lock(&saved);
+		prog_get(&cur);
+		if (cur.sa_handler == act.sa_handler && (cur.sa_flags & SA_RESETHAND))
+			prog_put(&dfl);
+		prog_unlock(&saved);
 	}
 	if (act.sa_flags & SA_SIGINFO)
 		act.sa_sigaction(sig, si, ctx);
 	else
 		act.sa_handler(sig);
 	ts_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, _NSIG / 8, 0, 0);
+	return !(act.sa_flags & SA_RESTART);
 }
 
 static int virtual_action(const struct sigaction *act, struct sigaction *old)
 {
 	struct sigaction prev;
-	pthread_mutex_lock(&prog_lock);
+	sigset_t saved;
+	prog_lock(&saved);
 	prog_get(&prev);
 	if (act)
-		prog_set(act);
-	pthread_mutex_unlock(&prog_lock);
+		prog_put(act);
+	prog_unlock(&saved);
 	if (old)
 		*old = prev;
 	return 0;
@@ -242,7 +324,14 @@ static int mask_call(int (*real)(int, const sigset_t *, sigset_t *), int how, co
 	int was = ts_tls.sig_blocked, r;
 	if (!ts_signal)
 		return real(how, set, old);
-	r = real(how, ts_unblock_ours(set, &copy), old);
+	/* (glibc's own mask calls read the set: no check that it is readable here) */
+	if (set && sigismember(set, ts_signal) == 1) {
+		copy = *set;
+		sigdelset(&copy, ts_signal);
+		r = real(how, &copy, old);
+	} else {
+		r = real(how, set, old);
+	}
 	if (r)
 		return r;
 	if (old) {

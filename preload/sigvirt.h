@@ -7,7 +7,7 @@
 #include "ts.h"
 
 void ts_sigvirt_init(void) TS_HIDDEN;  /* takes over what was installed before us */
-void ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx) TS_HIDDEN;
+int ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx) TS_HIDDEN;
 void ts_sigvirt_lock(void) TS_HIDDEN;
 void ts_sigvirt_unlock(void) TS_HIDDEN;
 void ts_sigvirt_fork_child(void) TS_HIDDEN;
