@@ -28,7 +28,7 @@ struct ts_thread {
 				* (timed, or begun stopped) */
 	int cond_done;         /* futex: the stopper finished with our condition */
 	char sig_blocked;      /* the program blocked the shim's signal in this thread (virtually) */
-	char sig_pending;      /* one arrived meanwhile (sigvirt.c) */
+	char sig_waiting;      /* in a sigwait* that waits for the shim's number (sigvirt.c) */
 	char pcancel_held;     /* a pthread_cancel met cancellation disabled (wrap_thread.c) */
 	struct ts_thread *next, *prev;
 	unsigned seen_seq;     /* control plane: the seq when it first saw this call ... */

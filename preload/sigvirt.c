@@ -103,7 +103,15 @@ void ts_sigvirt_unlock(void)
 	prog_unlock(&old);
 }
 
-void ts_sigvirt_fork_child(void) { ts_sigvirt_unlock(); }
+/* The child: no write in progress, and no signal pending (the kernel does not pass
+ * pending signals to a child either). */
+static void vq_clear(void);
+
+void ts_sigvirt_fork_child(void)
+{
+	vq_clear();
+	ts_sigvirt_unlock();
+}
 
 void ts_sigvirt_init(void)
 {
@@ -130,6 +138,99 @@ int ts_mask_readable(const sigset_t *set)
 	return ts_sys(SYS_rt_sigprocmask, -1, (long)set, 0, _NSIG / 8, 0, 0) != -EFAULT;
 }
 
+/* Signals of the shim's number that arrive while the thread has it virtually blocked,
+ * with their siginfo, in order: raised again as they came when it unblocks it, shown by
+ * sigpending, taken by sigwait & co.  Per thread (the kernel would hold a signal sent to
+ * the process for any thread that unblocks it; here the thread it reached keeps it), and
+ * bounded: past TS_VQ_MAX held signals, later ones are dropped, as the kernel refuses
+ * sigqueue past the queue limit.  Only this thread touches its queue: the handler pushes,
+ * and the program's side takes with the real signal blocked. */
+#define TS_VQ_MAX 16
+struct vsig {
+	int code;
+	pid_t pid;
+	uid_t uid;
+	union sigval value;
+};
+static __thread struct {
+	unsigned n;
+	struct vsig q[TS_VQ_MAX];
+} vq __attribute__((tls_model("initial-exec")));
+
+static void vq_clear(void)
+{
+	vq.n = 0;
+}
+
+static void vq_push(const siginfo_t *si)
+{
+	if (vq.n < TS_VQ_MAX) {
+		struct vsig *v = &vq.q[vq.n];
+		v->code = si->si_code;
+		v->pid = si->si_pid;
+		v->uid = si->si_uid;
+		v->value = si->si_value;
+		__atomic_store_n(&vq.n, vq.n + 1, __ATOMIC_RELAXED);
+	}
+}
+
+static void vq_info(const struct vsig *v, siginfo_t *si)
+{
+	memset(si, 0, sizeof *si);
+	si->si_signo = ts_signal;
+	si->si_code = v->code;
+	si->si_pid = v->pid;
+	si->si_uid = v->uid;
+	si->si_value = v->value;
+}
+
+static void raw_mask(int how, int sig);
+
+/* sigwait & co.: take the oldest held signal, if any, into *si.  Returns 1 if taken. */
+int ts_sigvirt_take(siginfo_t *si)
+{
+	int got = 0;
+	if (!__atomic_load_n(&vq.n, __ATOMIC_RELAXED))
+		return 0;
+	raw_mask(SIG_BLOCK, ts_signal);
+	if (vq.n) {
+		vq_info(&vq.q[0], si);
+		memmove(&vq.q[0], &vq.q[1], (vq.n - 1) * sizeof vq.q[0]);
+		vq.n--;
+		got = 1;
+	}
+	raw_mask(SIG_UNBLOCK, ts_signal);
+	return got;
+}
+
+/* Raise the held signals again, in order, with their siginfo: delivered (to the
+ * program's disposition, the thread no longer blocking it) before this returns, as a
+ * signal the kernel held is once unblocked. */
+static void vq_release(void)
+{
+	long pid = ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0), tid = ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	raw_mask(SIG_BLOCK, ts_signal);
+	for (unsigned i = 0; i < vq.n; i++) {
+		siginfo_t si;
+		vq_info(&vq.q[i], &si);
+		ts_sys(SYS_rt_tgsigqueueinfo, pid, tid, ts_signal, (long)&si, 0, 0);
+	}
+	vq.n = 0;
+	raw_mask(SIG_UNBLOCK, ts_signal);
+}
+
+TS_EXPORT int sigpending(sigset_t *set)
+{
+	long r = ts_sys(SYS_rt_sigpending, (long)set, _NSIG / 8, 0, 0, 0, 0);
+	if (r == 0 && ts_signal) {
+		if (__atomic_load_n(&vq.n, __ATOMIC_RELAXED))
+			sigaddset(set, ts_signal);
+		else
+			sigdelset(set, ts_signal);
+	}
+	return (int)ts_ret(r);
+}
+
 static void raw_mask(int how, int sig)
 {
 	sigset_t one;
@@ -148,11 +249,20 @@ int ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx)
 	if (ts_tls.stop & TS_DEAD) {
 		/* our listener thread: the program's handler belongs on a thread of its own */
 		long pid = ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
-		ts_sys(SYS_tgkill, pid, pid, sig, 0, 0, 0);
+		ts_sys(SYS_rt_tgsigqueueinfo, pid, pid, sig, (long)si, 0, 0); /* (its siginfo kept) */
 		return 0;
 	}
 	if (ts_tls.sig_blocked) {
-		ts_tls.sig_pending = 1;
+		vq_push(si);
+		/* A sigwait for it that has not entered the kernel yet must not sleep on: send
+		 * it to the cancellable call's early exit (wrap_sigwait.c takes the signal). */
+		int call = __atomic_load_n(&ts_tls.call, __ATOMIC_RELAXED);
+		if (ts_tls.sig_waiting &&
+		    (call == TS_C_sigtimedwait || call == TS_C_sigwaitinfo || call == TS_C_sigwait)) {
+			uintptr_t pc = ts_arch_pc(ctx);
+			if (pc >= (uintptr_t)ts_cp_begin && pc < (uintptr_t)ts_cp_end)
+				ts_arch_set_pc(ctx, (uintptr_t)ts_cp_cancel);
+		}
 		return 0;
 	}
 	prog_get(&act);
@@ -213,10 +323,8 @@ static void virtual_block(int blocked)
 {
 	struct ts_thread *t = &ts_tls;
 	t->sig_blocked = (char)blocked;
-	if (!blocked && t->sig_pending) {
-		t->sig_pending = 0;
-		ts_sys(SYS_tgkill, ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0), ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0), ts_signal, 0, 0, 0);
-	}
+	if (!blocked && __atomic_load_n(&vq.n, __ATOMIC_RELAXED))
+		vq_release();
 }
 
 static int ours(int sig)

@@ -29,6 +29,7 @@
  *   tsprobe norestart       a handler without SA_RESTART makes the interrupted read fail EINTR
  *   tsprobe nested          a wait nested in a handler: list shows the outer call's ARG
  *   tsprobe seccomp-eperm   a refused signal: the stop is reported not delivered
+ *   tsprobe sigqueue        the program's own signals of the shim's number: held, pending, waited for
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -101,6 +102,8 @@ int main(int argc, char **argv)
 		scen_nested();
 	else if (!strcmp(s, "seccomp-eperm"))
 		scen_seccomp_eperm();
+	else if (!strcmp(s, "sigqueue"))
+		scen_sigqueue();
 	else if (!strcmp(s, "early")) {
 		int *r = (int *)dlsym(RTLD_DEFAULT, "early_result");
 		check(r && *r == 0, "a library constructor's interposed calls, before the shim's constructor: %d", r ? *r : -99);

@@ -436,3 +436,82 @@ int scen_seccomp_eperm(void)
 	check(sc_next == -ECANCELED, "seccomp: the next call saw the stop: %s", err(sc_next));
 	return 0;
 }
+
+/* The program uses the shim's number itself: three sigqueue()s while it has the number
+ * blocked are held with their values, show in sigpending, are taken by sigtimedwait in
+ * order, and the last one runs the handler when unblocked; a thread asleep in
+ * sigwaitinfo for the number is woken by one. */
+static volatile int q_vals[8], q_codes[8], q_n;
+static volatile pid_t q_pid;
+
+static void q_handler(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig, (void)ctx;
+	if (q_n < 8) {
+		q_vals[q_n] = si->si_value.sival_int;
+		q_codes[q_n] = si->si_code;
+		q_n++;
+	}
+}
+
+static volatile int qw_val = -1;
+static volatile pid_t qw_tid;
+
+static void *q_waiter(void *p)
+{
+	sigset_t one;
+	siginfo_t si;
+	int sig = shim_sig();
+	(void)p;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	pthread_sigmask(SIG_BLOCK, &one, 0);
+	qw_tid = gettid();
+	if (sigwaitinfo(&one, &si) == sig)
+		qw_val = si.si_value.sival_int;
+	return 0;
+}
+
+int scen_sigqueue(void)
+{
+	int sig = shim_sig(), got[2] = { -1, -1 }, codes[2] = { 0, 0 };
+	struct sigaction sa;
+	sigset_t one, pend;
+	struct timespec zero = { 0, 0 };
+	pthread_t th;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = q_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(sig, &sa, 0);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	pthread_sigmask(SIG_BLOCK, &one, 0);
+	for (int v = 10; v <= 30; v += 10)
+		sigqueue(getpid(), sig, (union sigval){ .sival_int = v });
+	msleep(20);
+	sigemptyset(&pend);
+	sigpending(&pend);
+	check(sigismember(&pend, sig) == 1 && q_n == 0, "sigqueue: held while blocked, and sigpending shows it");
+	for (int i = 0; i < 2; i++) {
+		siginfo_t si;
+		if (sigtimedwait(&one, &si, &zero) == sig)
+			got[i] = si.si_value.sival_int, codes[i] = si.si_code;
+	}
+	check(got[0] == 10 && got[1] == 20 && codes[0] == SI_QUEUE && codes[1] == SI_QUEUE,
+	      "sigqueue: sigtimedwait took 10 and 20 with SI_QUEUE (got %d %d)", got[0], got[1]);
+	pthread_sigmask(SIG_UNBLOCK, &one, 0);
+	check(q_n == 1 && q_vals[0] == 30 && q_codes[0] == SI_QUEUE, "sigqueue: unblocked, the handler ran once with 30 (%d runs, %d)",
+	      q_n, q_n ? q_vals[0] : -1);
+	sigemptyset(&pend);
+	sigpending(&pend);
+	check(sigismember(&pend, sig) == 0, "sigqueue: nothing pending after");
+	if (pthread_create(&th, 0, q_waiter, 0))
+		die("pthread_create");
+	while (!qw_tid)
+		msleep(1);
+	wait_sleeping(qw_tid, 0);
+	pthread_sigqueue(th, sig, (union sigval){ .sival_int = 77 });
+	join(th);
+	check(qw_val == 77, "sigqueue: a thread asleep in sigwaitinfo for the number got it (%d)", qw_val);
+	return 0;
+}

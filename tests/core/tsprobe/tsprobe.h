@@ -95,5 +95,6 @@ int scen_sigtear(void);
 int scen_norestart(void);
 int scen_nested(void);
 int scen_seccomp_eperm(void);
+int scen_sigqueue(void);
 
 #endif
