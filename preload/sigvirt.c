@@ -18,34 +18,38 @@
 #include "send.h"
 #include "sigvirt.h"
 
-/* The virtual disposition, read by the handler without a lock.  Two slots and a version:
- * the current action is slot[v & 1]; a writer fills the other slot and then publishes
- * v + 1.  The slot a reader copies is next overwritten by the write that publishes
- * v + 2, so a reader that sees at most v + 1 after its copy has a whole action, else it
- * copies again.  A handler that interrupts a write in its own thread reads the slot that
- * write does not touch.  Every word is copied with relaxed atomics, so a copy that races
- * a write (and is retried) is no data race in C11's sense.
+/* The virtual disposition, read by the handler without a lock: two slots, the index of
+ * the current one, and a sequence number per slot, odd while the slot is written (a
+ * seqlock per slot).  A writer fills the slot that is not current and then makes it
+ * current, so a handler that interrupts a write in its own thread reads the other slot
+ * and never waits.  A reader in another thread that raced a write to the slot it read
+ * (two writes during its copy) sees the slot's number change, and copies again.
+ * Every word is stored with release and loaded with acquire (plain moves on x86_64):
+ * a reader that read a word of a write then sees that write's odd number, and no copy is
+ * a data race in C11's sense.
  *
  * Writers serialise on a spin word, taken with every signal blocked, so that no handler
  * (the program's, through ours) runs in a thread that holds it: the handler's own write
  * (SA_RESETHAND) can wait for it.  fork.c takes it too; the child resets it. */
 #define PROG_WORDS (sizeof(struct sigaction) / sizeof(unsigned long))
 static unsigned long prog[2][PROG_WORDS];
-static unsigned prog_ver;
+static unsigned prog_seq[2];
+static int prog_cur;
 static int prog_busy;
 static sigset_t fork_saved; /* the forking thread's mask, while fork.c holds the lock */
 
 static void prog_get(struct sigaction *act)
 {
 	unsigned long w[PROG_WORDS];
-	unsigned v, v2;
+	unsigned s1, s2;
+	int i;
 	do {
-		v = __atomic_load_n(&prog_ver, __ATOMIC_ACQUIRE);
-		for (size_t i = 0; i < PROG_WORDS; i++)
-			w[i] = __atomic_load_n(&prog[v & 1][i], __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		v2 = __atomic_load_n(&prog_ver, __ATOMIC_RELAXED);
-	} while (v2 - v >= 2);
+		i = __atomic_load_n(&prog_cur, __ATOMIC_ACQUIRE);
+		s1 = __atomic_load_n(&prog_seq[i], __ATOMIC_ACQUIRE);
+		for (size_t k = 0; k < PROG_WORDS; k++)
+			w[k] = __atomic_load_n(&prog[i][k], __ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&prog_seq[i], __ATOMIC_RELAXED);
+	} while ((s1 & 1) || s1 != s2);
 	memcpy(act, w, sizeof *act);
 }
 
@@ -53,11 +57,14 @@ static void prog_get(struct sigaction *act)
 static void prog_put(const struct sigaction *act)
 {
 	unsigned long w[PROG_WORDS];
-	unsigned v = __atomic_load_n(&prog_ver, __ATOMIC_RELAXED);
+	int i = !__atomic_load_n(&prog_cur, __ATOMIC_RELAXED);
+	unsigned s = __atomic_load_n(&prog_seq[i], __ATOMIC_RELAXED);
 	memcpy(w, act, sizeof w);
-	for (size_t i = 0; i < PROG_WORDS; i++)
-		__atomic_store_n(&prog[(v + 1) & 1][i], w[i], __ATOMIC_RELAXED);
-	__atomic_store_n(&prog_ver, v + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&prog_seq[i], s + 1, __ATOMIC_RELAXED);
+	for (size_t k = 0; k < PROG_WORDS; k++)
+		__atomic_store_n(&prog[i][k], w[k], __ATOMIC_RELEASE);
+	__atomic_store_n(&prog_seq[i], s + 2, __ATOMIC_RELEASE);
+	__atomic_store_n(&prog_cur, i, __ATOMIC_RELEASE);
 }
 
 static void all_signals(int how, const sigset_t *set, sigset_t *old)
