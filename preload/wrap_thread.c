@@ -96,7 +96,10 @@ void ts_join_init(void)
 	long off;
 	tls_offset = (char *)&ts_tls - self;
 	tls_offset_ok = 1;
-	if (ts_sys(SYS_prctl, PR_GET_TID_ADDRESS, (long)&addr, 0, 0, 0, 0) != 0 || !addr)
+	/* (a seccomp filter may punish a prctl glibc programs do not make: joins then pass
+	 * through, unstoppable) */
+	if (ts_seccomp_filtered() ||
+	    ts_sys(SYS_prctl, PR_GET_TID_ADDRESS, (long)&addr, 0, 0, 0, 0) != 0 || !addr)
 		return;
 	off = addr - self;
 	if (off > 0 && off < 4096 && *(pid_t *)addr == (pid_t)ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0))
