@@ -13,6 +13,7 @@
  *  - a semaphore wait (kind WAIT): glibc's futex wait being restarted returns EINTR, the
  *    one error glibc's futex callers expect; the wrapper turns it into ECANCELED. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <linux/futex.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -121,5 +122,18 @@ void ts_cancel_init(void)
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
+#ifdef __SANITIZE_THREAD__
+	{
+		/* ThreadSanitizer's sigaction defers a handler to its next interceptor, where the
+		 * interrupted PC is long gone: install ours with libc's own (SANITIZE=thread). */
+		void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+		int (*libc_sigaction)(int, const struct sigaction *, struct sigaction *) =
+			libc ? (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(libc, "sigaction") : 0;
+		if (libc_sigaction) {
+			libc_sigaction(ts_signal, &sa, 0);
+			return;
+		}
+	}
+#endif
 	REAL(sigaction)(ts_signal, &sa, 0);
 }

@@ -129,7 +129,7 @@ TS_INLINE int join_wait(int id, pthread_t th, clockid_t clock, const struct time
 static int join(int id, pthread_t th, void **ret, clockid_t clock, const struct timespec *abstime)
 {
 	int r;
-	if (unlikely(ts_tls.stop)) {
+	if (unlikely(__atomic_load_n(&ts_tls.stop, __ATOMIC_RELAXED))) {
 		switch (ts_slow(&ts_tls)) { /* a forced stop does not return */
 		case TS_CANCEL:
 			return ECANCELED;
