@@ -58,7 +58,7 @@ void ts_stop_init(void)
 	int mode = seccomp_mode();
 	seccomp_filtered = mode == 2;
 	if (seccomp_filtered) {
-		ts_debug("threadstop: seccomp filter: no membarrier (stopped threads are signalled in or out of a call), joins not stoppable; a refused signal is reported as not delivered\n");
+		ts_debug("threadstop: seccomp filter: no membarrier (stopped threads are signalled in or out of a call); a refused signal is reported as not delivered\n");
 		return;
 	}
 	barrier_ok = ts_sys(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0) == 0;

