@@ -100,6 +100,19 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 		ts_arch_set_pc(uc, (uintptr_t)ts_cp_cancel);
 		return;
 	}
+	if ((s & TS_PCANCEL) && pc == (uintptr_t)ts_cp_end && __atomic_load_n(&t->call, __ATOMIC_RELAXED) != TS_C_none) {
+		/* The program's pthread_cancel met the call just as it completed (an EOF that
+		 * came with the cancel): glibc acts on a cancel that arrives during its
+		 * cancellable call, even one completing, so the result goes, as it would.  Not
+		 * when the thread disabled cancellation: then the result stands. */
+		int old = PTHREAD_CANCEL_DISABLE;
+		if (REAL(pthread_setcancelstate)(PTHREAD_CANCEL_DISABLE, &old) == 0)
+			REAL(pthread_setcancelstate)(old, 0);
+		if (old == PTHREAD_CANCEL_ENABLE)
+			ts_arch_set_pc(uc, (uintptr_t)ts_cp_cancel);
+		errno = e;
+		return;
+	}
 	if (!(s & TS_STOP_BITS) || !ts_arch_at_syscall(pc))
 		return;
 	call = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
