@@ -20,8 +20,19 @@ struct start {
 static void *start(void *p)
 {
 	struct start s = *(struct start *)p;
+	pthread_attr_t a;
+	void *lo;
+	size_t size;
 	free(p);
 	ts_tls.sig_blocked = s.sig_blocked;
+	/* The bounds of this thread's stack (one mapping), for the mask check of send.h. */
+	if (pthread_getattr_np(pthread_self(), &a) == 0) {
+		if (pthread_attr_getstack(&a, &lo, &size) == 0) {
+			ts_tls.stack_lo = (uintptr_t)lo;
+			ts_tls.stack_hi = (uintptr_t)lo + size;
+		}
+		pthread_attr_destroy(&a);
+	}
 	ts_register(&ts_tls);
 	return s.fn(s.arg);
 }
@@ -91,12 +102,30 @@ TS_EXPORT int pthread_setcancelstate(int state, int *old)
  * unstoppable. */
 static long tid_offset = -1;
 
+/* The main thread's stack, for the mask check of send.h: from the top the process
+ * started with down to the stack limit, a range where nothing but the stack is mapped
+ * (the kernel keeps other mappings at least that far below). */
+extern void *__libc_stack_end;
+
+static void main_stack(void)
+{
+	struct rlimit rl;
+	uintptr_t hi = (uintptr_t)__libc_stack_end;
+	if (ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0) != ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0) ||
+	    ts_sys(SYS_getrlimit, RLIMIT_STACK, (long)&rl, 0, 0, 0, 0) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= hi)
+		return;
+	ts_tls.stack_lo = hi - rl.rlim_cur;
+	ts_tls.stack_hi = hi;
+}
+
 void ts_join_init(void)
 {
 	char *addr = 0, *self = (char *)pthread_self();
 	long off;
 	tls_offset = (char *)&ts_tls - self;
 	tls_offset_ok = 1;
+	main_stack();
 	/* (a seccomp filter may punish a prctl glibc programs do not make) */
 	if (ts_seccomp_filtered() ||
 	    ts_sys(SYS_prctl, PR_GET_TID_ADDRESS, (long)&addr, 0, 0, 0, 0) != 0 || !addr)
