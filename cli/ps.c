@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "procfs.h"
 
 static void cmdline(pid_t pid, char *out, size_t sz)
 {
@@ -87,17 +88,20 @@ int cmd_ps(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, 0, 'j' },
+		{ "all", no_argument, 0, 'a' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	char dirs[2][TSC_PATH_MAX];
 	double timeout = CLI_TIMEOUT_S, deadline;
-	int nd = 0, k, json = 0, first = 1, o, late = 0;
+	int nd = 0, k, json = 0, first = 1, o, late = 0, all = 0;
 
 	while ((o = next_opt("ps", argc, argv, ":h", opts)) != -1) {
 		if (o == 'j')
 			json = 1;
+		else if (o == 'a')
+			all = 1;
 		else if (o == 't')
 			timeout = parse_seconds("ps", "--timeout", optarg);
 	}
@@ -106,6 +110,8 @@ int cmd_ps(int argc, char **argv)
 		usage_error("ps", "takes no arguments (got '%s')", esc(argv[optind], buf, sizeof buf));
 	}
 	deadline = now_mono() + timeout;
+	if (all)
+		return ts_proc_ps_all(json, deadline);
 	for (k = 0; k < 2; k++)
 		if (!tsc_dir(k, getenv("THREADSTOP_DIR"), getenv("XDG_RUNTIME_DIR"), geteuid(), dirs[nd], sizeof dirs[nd]))
 			nd++;
