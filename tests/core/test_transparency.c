@@ -120,6 +120,7 @@ Test(transparency, nested_wait_in_a_handler_keeps_the_outer_arg, .timeout = 120)
 	struct run r;
 	char *argv[] = { TSPROBE, "nested", 0 };
 	char *env[] = { "TSPROBE_CLI=" THREADSTOP_CLI, 0 };
+	skip_if_emulated("nested", 0);
 	run_env(&r, argv, LIBTHREADSTOP, env);
 	cr_log_info("%s", r.out);
 	cr_assert_eq(r.status, 0, "%s", r.out);
