@@ -26,12 +26,9 @@ static long publish_call(struct ts_thread *t, const int *token, int id, long arg
 {
 	int saved = t->call;
 	long saved_arg = t->arg, r;
-	t->arg = arg;
-	t->seq++;
-	t->call = id;
+	ts_publish(t, id, arg);
 	r = ts_syscall_cp(token, nr, a, b, c, d, e, f);
-	t->call = saved;
-	t->arg = saved_arg;
+	ts_unpublish(t, saved, saved_arg);
 	return r;
 }
 
@@ -62,7 +59,7 @@ long ts_block_failed(long r, int id, long nr, long a, long b, long c, long d, lo
 {
 	if ((r != -EINTR && r != -ECANCELED) || !__atomic_load_n(&ts_tls.stop, __ATOMIC_RELAXED))
 		return r;
-	return slow_loop(0, id, ts_tls.arg, nr, a, b, c, d, e, f);
+	return slow_loop(0, id, __atomic_load_n(&ts_tls.arg, __ATOMIC_RELAXED), nr, a, b, c, d, e, f);
 }
 
 long ts_block_late_slow(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)

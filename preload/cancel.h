@@ -27,6 +27,22 @@ void ts_exit_forced(struct ts_thread *t, pthread_mutex_t *held) TS_HIDDEN;
 void ts_cond_leave(struct ts_thread *t) TS_HIDDEN;
 void ts_join_init(void) TS_HIDDEN;  /* wrap_thread.c: where glibc keeps a thread's tid */
 
+/* Describe the call the thread enters for `list` and for stoppers, and restore the one
+ * it was in (a wait nested in a signal handler): relaxed atomic stores, plain moves on
+ * x86_64, so that the fields stoppers read are free of data races in C11's sense. */
+TS_INLINE void ts_publish(struct ts_thread *t, int id, long arg)
+{
+	__atomic_store_n(&t->arg, arg, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->call, id, __ATOMIC_RELAXED);
+}
+
+TS_INLINE void ts_unpublish(struct ts_thread *t, int call, long arg)
+{
+	__atomic_store_n(&t->call, call, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->arg, arg, __ATOMIC_RELAXED);
+}
+
 /* The cancellable syscall the fast path uses: inlined where the port provides it
  * (arch.h, TS_ARCH_CP_INLINE), else the out-of-line ts_syscall_cp. */
 #ifdef TS_ARCH_CP_INLINE
@@ -66,9 +82,8 @@ TS_INLINE int ts_busy(const struct ts_thread *t)
 {
 	/* The token and the call in one load: a call made while another is in progress (from
 	 * a signal handler) takes the slow path, which saves and restores the outer one. */
-	uint64_t stop_call;
-	__builtin_memcpy(&stop_call, t, sizeof stop_call);
-	return stop_call != 0;
+	typedef uint64_t __attribute__((may_alias)) pair;
+	return __atomic_load_n((const pair *)(const void *)t, __ATOMIC_RELAXED) != 0;
 }
 
 /* The fast path proper, once ts_busy() said no. */
@@ -76,14 +91,12 @@ TS_INLINE long ts_block_fast(struct ts_thread *t, int id, long arg, long nr, lon
 			     long f)
 {
 	long r;
-	t->arg = arg;
-	t->seq++;
-	t->call = id;
+	ts_publish(t, id, arg);
 	r = ts_cp(nr, &t->stop, nr, a, b, c, d, e, f);
-	t->call = TS_C_none;
+	__atomic_store_n(&t->call, TS_C_none, __ATOMIC_RELAXED);
 	/* An error with the token set: a stop may have interrupted the call (EINTR,
 	 * ECANCELED); anything else is the call's own result. */
-	if (unlikely((unsigned long)r > -4096UL) && unlikely(t->stop))
+	if (unlikely((unsigned long)r > -4096UL) && unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED)))
 		return ts_block_failed(r, id, nr, a, b, c, d, e, f);
 	return r;
 }

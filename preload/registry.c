@@ -182,7 +182,7 @@ void ts_registry_fork_child(void)
 	nslots = 256;
 	nused = 0;
 	index_ok = 1;
-	if (t->stop & (TS_NEW | TS_DEAD))
+	if (__atomic_load_n(&t->stop, __ATOMIC_RELAXED) & (TS_NEW | TS_DEAD))
 		return;
 	t->tid = gettid();
 	t->next = t->prev = 0;

@@ -18,7 +18,7 @@
 static int wait_enter(struct ts_thread *t, int id, const struct timespec *abstime)
 {
 	int immune = ts_call_policy[id] == TS_P_TIMED;
-	if (unlikely(t->stop)) {
+	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED))) {
 		switch (ts_slow(t)) {
 		case TS_PASS:
 			return -1;
@@ -26,10 +26,8 @@ static int wait_enter(struct ts_thread *t, int id, const struct timespec *abstim
 			immune = 1;
 		}
 	}
-	t->arg = abstime ? -2 : -1;
-	t->immune = immune;
-	t->seq++;
-	t->call = id;
+	__atomic_store_n(&t->immune, immune, __ATOMIC_RELAXED);
+	ts_publish(t, id, abstime ? -2 : -1);
 	return immune;
 }
 
@@ -46,7 +44,11 @@ static __attribute__((noinline)) int cond_wait_slow(int id, pthread_cond_t *c, p
 						     const struct timespec *abstime)
 {
 	struct ts_thread *t = &ts_tls;
-	int saved = t->call, immune = wait_enter(t, id, abstime), s, r;
+	int saved = t->call, immune;
+	long saved_arg = t->arg;
+	int s, r;
+
+	immune = wait_enter(t, id, abstime);
 
 	if (immune < 0)
 		goto pass;
@@ -62,7 +64,7 @@ static __attribute__((noinline)) int cond_wait_slow(int id, pthread_cond_t *c, p
 	else
 		r = REAL(pthread_cond_wait)(c, m);
 	ts_cond_leave(t);
-	t->call = saved;
+	ts_unpublish(t, saved, saved_arg); /* call and arg: this wait may be nested in a handler */
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	if (unlikely(s & TS_STOP_BITS) && ts_py_thread())
 		return r;
@@ -105,10 +107,8 @@ TS_INLINE int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t
 
 	if (unlikely(ts_busy(t)))
 		return cond_wait_slow(id, c, m, clock, abstime);
-	t->arg = abstime ? -2 : -1;
-	t->immune = immune;
-	t->seq++;
-	t->call = id;
+	__atomic_store_n(&t->immune, immune, __ATOMIC_RELAXED);
+	ts_publish(t, id, abstime ? -2 : -1);
 	(void)__atomic_exchange_n(&t->cond, c, __ATOMIC_SEQ_CST);
 	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED) & (TS_FORCE | (immune ? 0 : TS_STOP))))
 		r = ECANCELED;
@@ -118,7 +118,7 @@ TS_INLINE int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t
 		r = REAL(pthread_cond_wait)(c, m);
 	if (unlikely(__atomic_exchange_n(&t->cond, 0, __ATOMIC_ACQ_REL) == TS_COND_BUSY))
 		cond_left_busy(t);
-	t->call = TS_C_none;
+	__atomic_store_n(&t->call, TS_C_none, __ATOMIC_RELAXED);
 	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE) & TS_STOP_BITS))
 		return cond_wait_stopped(t, r, immune, m);
 	return r;
@@ -147,10 +147,11 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 {
 	struct ts_thread *t = &ts_tls;
 	int saved = t->call, immune, r, e, s;
+	long saved_arg = t->arg;
 
 	/* CPython's locks: a stop pending when the wait begins fails it too, timed or not,
 	 * with the errno CPython expects for an interruption (python.c). */
-	if (unlikely(t->stop) && ts_py_thread() && ts_py_sem_due(t, sem)) {
+	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED)) && ts_py_thread() && ts_py_sem_due(t, sem)) {
 		errno = ts_py_sem_stopped(t, sem);
 		return -1;
 	}
@@ -161,7 +162,7 @@ again:
 	/* In a CPython process timed waits are signalled too: a Python thread's are failed
 	 * (below), another thread's resume. */
 	if (ts_py_present)
-		t->immune = 0;
+		__atomic_store_n(&t->immune, 0, __ATOMIC_RELAXED);
 	/* Look at the token after publishing the call (see stop.c on membarrier). */
 	s = __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
 	/* (A Python thread with an exception armed and not raised yet waits: its stop is
@@ -178,7 +179,7 @@ again:
 			r = REAL(sem_clockwait)(sem, clock, abstime);
 		e = errno;
 	}
-	t->call = saved;
+	ts_unpublish(t, saved, saved_arg); /* call and arg: this wait may be nested in a handler */
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	if (unlikely(s & TS_STOP_BITS) && r && e == EINTR && ts_py_present) {
 		if (ts_py_thread()) {

@@ -150,7 +150,7 @@ Test(core, gil_wait_after_stop_neither_aborts_nor_spins, .timeout = 60) { expect
 Test(core, stop_affects_target_only, .timeout = 60) { expect_pass("isolation", 0); }
 Test(core, stopped_cond_waiter_leaves_shared_condition_usable, .timeout = 60) { expect_pass("condshare", 0); }
 Test(core, cleared_waiter_not_woken_by_old_stop, .timeout = 60) { expect_pass("condclear", 0); }
-Test(core, calls_in_a_signal_handler_keep_the_outer_call_stoppable, .timeout = 60) { expect_pass("nested", 0); }
+Test(core, calls_in_a_signal_handler_keep_the_outer_call_stoppable, .timeout = 60) { expect_pass("handler-calls", 0); }
 Test(core, program_pthread_cancel_still_works, .timeout = 60) { expect_pass("pcancel", 0); }
 Test(core, api_errors_change_nothing, .timeout = 60) { expect_pass("api", 0); }
 

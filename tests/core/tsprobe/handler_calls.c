@@ -36,7 +36,7 @@ static void *joiner(void *p)
 	return 0;
 }
 
-int scen_nested(void)
+int scen_handler_calls(void)
 {
 	struct sigaction sa;
 	pthread_t th;
