@@ -28,6 +28,7 @@
 #include "registry.h"
 #include "send.h"
 #include "sigvirt.h"
+#include "window.h"
 
 /* Cleanup handlers and destructors may make interposed calls: they must fail, not block
  * and not exit a second time.  A thread forced out of a condition wait holds its mutex
@@ -192,7 +193,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 		 * was restarting fails with EINTR instead, as it would without the shim (ours
 		 * is installed with SA_RESTART for the window's sake).  Only a call the kernel
 		 * entered and rewound: one the signal met before it was entered goes in. */
-		if (ts_sigvirt_deliver(sig, si, ctx) && ts_arch_pc(uc) == (uintptr_t)ts_cp_syscall &&
+		if (ts_sigvirt_deliver(sig, si, ctx) && ts_cp_window_at_syscall(ts_arch_pc(uc)) &&
 		    ts_arch_restarting(uc))
 			ts_arch_skip_syscall(uc, -EINTR);
 		errno = e;
@@ -205,7 +206,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 		ts_arch_set_pc(uc, to);
 		return;
 	}
-	if ((s & TS_PCANCEL) && pc == (uintptr_t)ts_cp_end && __atomic_load_n(&t->call, __ATOMIC_RELAXED) != TS_C_none) {
+	if ((s & TS_PCANCEL) && (to = ts_cp_window_at_end(pc)) && __atomic_load_n(&t->call, __ATOMIC_RELAXED) != TS_C_none) {
 		/* The program's pthread_cancel met the call just as it completed (an EOF that
 		 * came with the cancel): glibc acts on a cancel that arrives during its
 		 * cancellable call, even one completing, so the result goes, as it would.  Not
@@ -214,7 +215,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 		if (REAL(pthread_setcancelstate)(PTHREAD_CANCEL_DISABLE, &old) == 0)
 			REAL(pthread_setcancelstate)(old, 0);
 		if (old == PTHREAD_CANCEL_ENABLE)
-			ts_arch_set_pc(uc, (uintptr_t)ts_cp_cancel);
+			ts_arch_set_pc(uc, to);
 		errno = e;
 		return;
 	}

@@ -65,9 +65,7 @@ TS_INLINE int ts_nargs(long nr)
 #define ts_cp(nr, token, ...) ts_syscall_cp(token, __VA_ARGS__)
 #endif
 
-/* Where the cancel handler moves a PC found inside a cancellation window (the out-of-line
- * one or an inlined one), or 0 when pc is in none (block.c). */
-uintptr_t ts_cp_window_cancel(uintptr_t pc) TS_HIDDEN;
+
 
 /* The slow paths, out of line (block.c), so that the fast path needs no saved register
  * and no frame: the token was set at entry (policy PLAIN, or LATE), or the call failed

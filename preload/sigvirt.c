@@ -17,6 +17,7 @@
 #include "registry.h"
 #include "send.h"
 #include "sigvirt.h"
+#include "window.h"
 
 /* The virtual disposition, read by the handler without a lock: two slots, the index of
  * the current one, and a sequence number per slot, odd while the slot is written (a
@@ -266,9 +267,9 @@ int ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx)
 		int call = __atomic_load_n(&ts_tls.call, __ATOMIC_RELAXED);
 		if (ts_tls.sig_waiting &&
 		    (call == TS_C_sigtimedwait || call == TS_C_sigwaitinfo || call == TS_C_sigwait)) {
-			uintptr_t pc = ts_arch_pc(ctx);
-			if (pc >= (uintptr_t)ts_cp_begin && pc < (uintptr_t)ts_cp_end)
-				ts_arch_set_pc(ctx, (uintptr_t)ts_cp_cancel);
+			uintptr_t to = ts_cp_window_cancel(ts_arch_pc(ctx));
+			if (to)
+				ts_arch_set_pc(ctx, to);
 		}
 		return 0;
 	}

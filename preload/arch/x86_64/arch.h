@@ -27,12 +27,13 @@ long ts_sys(long nr, long a, long b, long c, long d, long e, long f) __attribute
  * offsets from the record (no relocations); the handler looks a PC up there
  * (ts_cp_window_cancel, cancel.h).  Same contract as ts_syscall_cp. */
 #define TS_ARCH_CP_INLINE 1
-struct ts_cp_window { int32_t begin, end, cancel; };  /* each relative to its own field */
+struct ts_cp_window { int32_t begin, end, cancel, sys; };  /* each relative to its own field */
 
 #define TS_ARCH_CP_ASM                                                         \
 	"1:	cmpl $0, %[tok]\n"                                              \
 	"	jne 3f\n"                                                        \
-	"	syscall\n"                                                       \
+	"	xor %%ecx, %%ecx\n" /* see ts_arch_restarting */                 \
+	"4:	syscall\n"                                                       \
 	"2:\n"                                                                   \
 	"	.pushsection .text.unlikely,\"ax\",@progbits\n"                 \
 	"3:	mov $-125, %%rax\n" /* -ECANCELED */                            \
@@ -43,6 +44,7 @@ struct ts_cp_window { int32_t begin, end, cancel; };  /* each relative to its ow
 	"	.long 1b - .\n"                                                  \
 	"	.long 2b - .\n"                                                  \
 	"	.long 3b - .\n"                                                  \
+	"	.long 4b - .\n"                                                  \
 	"	.popsection"
 
 /* n: how many of the arguments the system call reads (a constant where it is inlined):
