@@ -32,6 +32,7 @@ struct snap {
 
 static struct snap *snaps;  /* the listener's, reused from one request to the next */
 static int snapcap;
+static size_t snapbytes;
 
 static int64_t now_real_ns(void)
 {
@@ -74,12 +75,14 @@ static int snapshot(int names)
 			break;
 		ts_registry_unlock();
 		{
-			int cap = n + n / 2 + 16;
-			struct snap *p = realloc(snaps, (size_t)cap * sizeof *p);
+			size_t bytes = ((size_t)(n + n / 2 + 16) * sizeof *snaps + 4095) & ~(size_t)4095;
+			struct snap *p = ts_pages(bytes);
 			if (!p)
 				return -1;
+			ts_pages_free(snaps, snapbytes);
 			snaps = p;
-			snapcap = cap;
+			snapbytes = bytes;
+			snapcap = (int)(bytes / sizeof *snaps);
 		}
 	}
 	for (i = 0, t = ts_registry_first(); t; t = t->next, i++) {
@@ -176,6 +179,7 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 	unsigned char hit[TSP_SEL_MAX] = { 0 }, *ok = 0;
 	pid_t *tids = 0;
 	int *idx = 0;
+	size_t bytes = 0;
 	int i, k, n, m = 0, found;
 	char line[TSP_REPLY_MAX];
 	/* Reading 1,000 names from /proc takes milliseconds: before the stop only when a
@@ -186,7 +190,8 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 		names_first |= req->sel[k].kind == TSP_SEL_NAME;
 	n = snapshot(names_first);
 	if (n >= 0) {
-		tids = malloc((size_t)(n ? n : 1) * (sizeof *tids + sizeof *idx + 1));
+		bytes = (size_t)(n ? n : 1) * (sizeof *tids + sizeof *idx + 1);
+		tids = ts_pages(bytes);
 		idx = tids ? (int *)(tids + (n ? n : 1)) : 0;
 		ok = tids ? (unsigned char *)(idx + (n ? n : 1)) : 0;
 	}
@@ -212,7 +217,7 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 				snap_name(&snaps[idx[i]]);
 			thread_line(c, "stopped", &snaps[idx[i]]);
 		}
-	free(tids);
+	ts_pages_free(tids, bytes);
 	for (k = 0; k < req->nsel; k++) {
 		char esc[TSP_PAT_MAX * 4 + 1];
 		if (hit[k] || tsp_escape(req->sel[k].text, strlen(req->sel[k].text), esc, sizeof esc) < 0)

@@ -1,7 +1,7 @@
 /* The control socket's file and descriptors.  The socket is <dir>/<pid>.sock in the
  * first usable directory ($THREADSTOP_DIR, else $XDG_RUNTIME_DIR/threadstop, then
- * /tmp/threadstop-<euid>); its descriptors and the clients' live just under the
- * descriptor limit (see ts_fd_move_high).  Raw system calls only. */
+ * /tmp/threadstop-<euid>).  Its descriptors live in the listener's own descriptor table
+ * (listener.c), never in the program's.  Raw system calls only. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>
@@ -10,59 +10,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/un.h>
-#include "server.h"
 #include "socket.h"
 
 struct ts_sock ts_sock = { .lfd = -1 };
-
-int ts_fd_identity(int fd, dev_t *dev, ino_t *ino)
-{
-	struct stat st;
-	if (ts_sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) < 0 || !S_ISSOCK(st.st_mode))
-		return -1;
-	*dev = st.st_dev;
-	*ino = st.st_ino;
-	return 0;
-}
-
-int ts_fd_still_ours(int fd, dev_t dev, ino_t ino)
-{
-	dev_t d;
-	ino_t i;
-	return fd >= 0 && ts_fd_identity(fd, &d, &i) == 0 && d == dev && i == ino;
-}
-
-/* Move our fd out of the program's way: programs expect open() to return the lowest
- * free number (a shell's `exec 3<`, test suites asserting fd 3), so ours live just
- * under the fd limit.  Keeps the fd where it is if that fails. */
-int ts_ctl_fd_floor = INT_MAX;
-
-static void note_fd(int fd)
-{
-	if (fd >= 0 && fd < ts_ctl_fd_floor)
-		__atomic_store_n(&ts_ctl_fd_floor, fd, __ATOMIC_RELAXED);
-}
-
-int ts_fd_move_high(int fd)
-{
-	struct { uint64_t cur, max; } rl;
-	long base, nfd;
-	if (ts_sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0, 0) < 0)
-		return fd;
-	base = (long)(rl.cur < 65536 ? rl.cur : 65536) - 2 * TS_MAX_CLIENTS - 16;
-	if (base <= fd) {
-		note_fd(fd);
-		return fd;
-	}
-	nfd = ts_sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, base, 0, 0, 0);
-	if (nfd < 0) {
-		note_fd(fd);
-		return fd;
-	}
-	ts_close_raw(fd);
-	note_fd((int)nfd);
-	return (int)nfd;
-}
 
 /* The directory, created 0700 if missing; used only if it is a real directory (not a
  * symlink) owned by us and writable by no one else. */
@@ -108,7 +58,6 @@ int ts_socket_open(void)
 		fd = (int)ts_sys(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, 0, 0, 0);
 		if (fd < 0)
 			return -1;
-		fd = ts_fd_move_high(fd);
 		/* A leftover of an earlier process with our pid (or of our image before exec). */
 		if (ts_sys(SYS_newfstatat, AT_FDCWD, (long)ts_sock.path, (long)&st, AT_SYMLINK_NOFOLLOW, 0, 0) == 0 &&
 		    S_ISSOCK(st.st_mode))
@@ -119,7 +68,7 @@ int ts_socket_open(void)
 		if (ts_sys(SYS_bind, fd, (long)&sa, sizeof sa, 0, 0, 0) < 0 ||
 		    ts_sys(SYS_chmod, (long)ts_sock.path, 0600, 0, 0, 0, 0) < 0 ||
 		    ts_sys(SYS_newfstatat, AT_FDCWD, (long)ts_sock.path, (long)&st, AT_SYMLINK_NOFOLLOW, 0, 0) < 0 ||
-		    ts_sys(SYS_listen, fd, TS_MAX_CLIENTS, 0, 0, 0, 0) < 0 || ts_fd_identity(fd, &ts_sock.ldev, &ts_sock.lino)) {
+		    ts_sys(SYS_listen, fd, TS_MAX_CLIENTS, 0, 0, 0, 0) < 0) {
 			ts_close_raw(fd);
 			continue;
 		}

@@ -18,17 +18,11 @@ extern struct ts_sock {
 	dev_t path_dev;         /* the socket file we bound: removed at exit if still there */
 	ino_t path_ino;
 	int lfd;                /* the listening socket, or -1 */
-	dev_t ldev;
-	ino_t lino;
-	int lost;               /* the listening socket was lost and could not be recreated */
 } ts_sock TS_HIDDEN;
 
 void ts_socket_dirs(void) TS_HIDDEN;          /* from the environment, at start-up */
 int ts_socket_open(void) TS_HIDDEN;           /* 0, or -1: no directory would do */
 void ts_socket_unlink(void) TS_HIDDEN;
-int ts_fd_identity(int fd, dev_t *dev, ino_t *ino) TS_HIDDEN;
-int ts_fd_still_ours(int fd, dev_t dev, ino_t ino) TS_HIDDEN;
-int ts_fd_move_high(int fd) TS_HIDDEN;
 
 static inline long ts_close_raw(int fd)
 {

@@ -20,6 +20,7 @@
 #include "foreign.h"
 #include "registry.h"
 #include "send.h"
+#include "server.h"
 #include "sigvirt.h"
 
 /* Cleanup handlers and destructors may make interposed calls: they must fail, not block
@@ -36,6 +37,10 @@ void ts_exit_forced(struct ts_thread *t)
 int ts_slow(struct ts_thread *t)
 {
 	int s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	if (s & TS_LAZY) { /* a fork child's first call: its listener */
+		ts_control_lazy(0);
+		s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	}
 	if (s & TS_NEW) {
 		ts_register(t);
 		s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
@@ -81,6 +86,11 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 	struct ts_thread *t = &ts_tls;
 	int s, call, e = errno;
 
+	if (si->si_code == SI_TIMER && si->si_value.sival_int == ts_timer_cookie()) {
+		ts_control_lazy(1); /* a fork child's start timer */
+		errno = e;
+		return;
+	}
 	if (!ts_signal_is_ours(si)) {
 		ts_sigvirt_deliver(sig, si, ctx);
 		errno = e;

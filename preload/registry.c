@@ -2,17 +2,19 @@
  * under one mutex, taken only when a thread starts or ends and by stoppers and `list`. */
 #define _GNU_SOURCE
 #include <unistd.h>
+#include "lock.h"
 #include "registry.h"
+#include "server.h"
 
 __thread struct ts_thread ts_tls __attribute__((tls_model("initial-exec"))) = { .stop = TS_NEW };
 
-static pthread_mutex_t registry_mutex = PTHREAD_MUTEX_INITIALIZER;
+static ts_lock_t registry_mutex = TS_LOCK_INIT; /* lock.h: shared with the listener */
 static struct ts_thread *registry;
 static pthread_key_t exit_key;
 static int exit_key_ok;
 
-void ts_registry_lock(void) { pthread_mutex_lock(&registry_mutex); }
-void ts_registry_unlock(void) { pthread_mutex_unlock(&registry_mutex); }
+void ts_registry_lock(void) { ts_lock(&registry_mutex); }
+void ts_registry_unlock(void) { ts_unlock(&registry_mutex); }
 struct ts_thread *ts_registry_first(void) { return registry; }
 
 struct ts_thread *ts_find_tid(pid_t tid)
@@ -49,10 +51,14 @@ static void unlink_locked(struct ts_thread *t)
 static void on_thread_exit(void *p)
 {
 	struct ts_thread *t = p;
+	int last;
 	ts_registry_lock();
 	unlink_locked(t);
 	__atomic_store_n(&t->stop, TS_DEAD, __ATOMIC_RELEASE);
+	last = !registry;
 	ts_registry_unlock();
+	if (last)
+		ts_control_poke(); /* the listener's fallback leaves with the last thread */
 }
 
 /* Called by the thread itself, when it starts or at its first interposed call. */
@@ -81,7 +87,7 @@ void ts_register(struct ts_thread *t)
 void ts_registry_fork_child(void)
 {
 	struct ts_thread *t = &ts_tls;
-	pthread_mutex_init(&registry_mutex, 0);
+	registry_mutex = TS_LOCK_INIT;
 	registry = 0;
 	if (t->stop & (TS_NEW | TS_DEAD))
 		return;

@@ -13,6 +13,7 @@
 #define TS_NEW 8u      /* not registered yet (the initial TLS value) */
 #define TS_DEAD 16u    /* unregistered: exiting, or an internal thread; calls pass through */
 #define TS_BUSY 32u    /* registering: a nested call (signal handler) passes through */
+#define TS_LAZY 64u    /* a fork child's thread: start the listener at the next call */
 #define TS_STOP_BITS (TS_STOP | TS_FORCE) /* either kind of stop */
 
 /* One per thread, in static TLS.  The registry links the live ones. */

@@ -11,6 +11,7 @@ void ts_signal_fork_child(void) TS_HIDDEN;  /* fork.c: the child's new pid */
 void ts_send(const struct ts_thread *t) TS_HIDDEN;
 void ts_send_tid(pid_t tid) TS_HIDDEN;
 int ts_signal_is_ours(const siginfo_t *si) TS_HIDDEN;
+int ts_timer_cookie(void) TS_HIDDEN;
 
 /* The shim's signal must stay deliverable: a mask the program hands to a call for its
  * duration (ppoll, pselect, epoll_pwait, sigsuspend...) never blocks it. */

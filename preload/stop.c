@@ -18,6 +18,7 @@
 #include "calls.h"
 #include "foreign.h"
 #include "log.h"
+#include "pages.h"
 #include "send.h"
 #include "stop.h"
 
@@ -128,10 +129,32 @@ void ts_kick_more(pid_t tid, unsigned bits, unsigned seq)
 	} while (more && total < 200000000);
 }
 
-static int cmp_tid_idx(const void *a, const void *b, void *tids)
+/* Sort idx[0..n) by tids[idx[i]]: a heapsort, in place (no qsort_r: it may malloc, and
+ * this runs in the listener, which must not). */
+static void sift(int *idx, const pid_t *tids, int i, int n)
 {
-	pid_t x = ((const pid_t *)tids)[*(const int *)a], y = ((const pid_t *)tids)[*(const int *)b];
-	return (x > y) - (x < y);
+	for (;;) {
+		int c = 2 * i + 1, t;
+		if (c >= n)
+			return;
+		if (c + 1 < n && tids[idx[c + 1]] > tids[idx[c]])
+			c++;
+		if (tids[idx[i]] >= tids[idx[c]])
+			return;
+		t = idx[i], idx[i] = idx[c], idx[c] = t;
+		i = c;
+	}
+}
+
+static void sort_idx(int *idx, const pid_t *tids, int n)
+{
+	int i, t;
+	for (i = n / 2 - 1; i >= 0; i--)
+		sift(idx, tids, i, n);
+	for (i = n - 1; i > 0; i--) {
+		t = idx[0], idx[0] = idx[i], idx[i] = t;
+		sift(idx, tids, 0, i);
+	}
 }
 
 /* Find the registry entries of tids[0..n) in one walk of the registry (registry locked):
@@ -141,7 +164,8 @@ static int cmp_tid_idx(const void *a, const void *b, void *tids)
  * of memory (the caller then looks each tid up on its own). */
 static int find_tids(const pid_t *tids, int n, struct ts_thread **tp)
 {
-	int stack[64], *idx = n <= 64 ? stack : malloc((size_t)n * sizeof *idx);
+	size_t bytes = (size_t)n * sizeof(int);
+	int stack[64], *idx = n <= 64 ? stack : ts_pages(bytes);
 	struct ts_thread *t;
 	int i;
 	if (!idx)
@@ -150,7 +174,7 @@ static int find_tids(const pid_t *tids, int n, struct ts_thread **tp)
 		idx[i] = i;
 		tp[i] = 0;
 	}
-	qsort_r(idx, (size_t)n, sizeof *idx, cmp_tid_idx, (void *)tids);
+	sort_idx(idx, tids, n);
 	for (t = ts_registry_first(); t; t = t->next) {
 		int lo = 0, hi = n;
 		while (lo < hi) {
@@ -164,7 +188,7 @@ static int find_tids(const pid_t *tids, int n, struct ts_thread **tp)
 			tp[idx[lo]] = t;
 	}
 	if (idx != stack)
-		free(idx);
+		ts_pages_free(idx, bytes);
 	return 0;
 }
 
@@ -174,7 +198,8 @@ static int find_tids(const pid_t *tids, int n, struct ts_thread **tp)
 int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 {
 	unsigned bits = TS_STOP | (flags & TS_FORCE);
-	struct ts_thread *one, **tp = n <= 1 ? &one : malloc((size_t)n * (sizeof *tp + sizeof(unsigned)));
+	size_t bytes = (size_t)n * (sizeof(struct ts_thread *) + sizeof(unsigned));
+	struct ts_thread *one, **tp = n <= 1 ? &one : ts_pages(bytes);
 	unsigned seq1 = 0, *seqs = n <= 1 ? &seq1 : tp ? (unsigned *)(tp + n) : 0;
 	int i, found = 0, conds = 0, each = !tp;
 	ts_registry_lock();
@@ -209,6 +234,6 @@ int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 			conds--;
 		}
 	if (tp && tp != &one)
-		free(tp); /* (seqs lives in the same block) */
+		ts_pages_free(tp, bytes); /* (seqs lives in the same block) */
 	return found;
 }
