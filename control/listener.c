@@ -413,10 +413,11 @@ void ts_control_unlock(void) { ts_unlock(&ctl.lock); }
  * a one-shot timer fires in a child that makes none.  exec deletes the timer. */
 void ts_control_fork_child(void)
 {
-	struct {
-		int value, signo, notify, tid;
-		char pad[48];
-	} sev = { 0 };
+	struct { /* the kernel's struct sigevent, with SIGEV_THREAD_ID's tid */
+		union sigval value;
+		int signo, notify, tid;
+		char pad[44];
+	} sev;
 	struct itimerspec its = { { 0, 0 }, { 0, TS_FORK_START_MS * 1000000L } };
 	int id = -1;
 	ctl.lock = TS_LOCK_INIT;
@@ -429,7 +430,8 @@ void ts_control_fork_child(void)
 	ts_sock.path_ino = 0;
 	if (!(ts_tls.stop & (TS_NEW | TS_DEAD)))
 		__atomic_fetch_or(&ts_tls.stop, TS_LAZY, __ATOMIC_RELAXED);
-	sev.value = ts_timer_cookie();
+	memset(&sev, 0, sizeof sev);
+	sev.value.sival_int = ts_timer_cookie();
 	sev.signo = ts_signal;
 	sev.notify = 4; /* SIGEV_THREAD_ID */
 	sev.tid = (int)ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0);
