@@ -112,33 +112,71 @@ static int find_socket(pid_t pid, uid_t tuid, char *out, size_t outsz)
 	return -ENOENT;
 }
 
-static long now_ms(void)
+long tsc_now_ms(void)
 {
 	struct timespec ts;
 	sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0, 0);
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* From /proc/PID/status: the state letter and the effective uid.  0, or -ESRCH. */
+static int proc_status(pid_t pid, char *state, long *euid)
+{
+	char path[40], buf[4096], *p;
+	long n;
+	int fd;
+	*state = 0;
+	*euid = -1;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	fd = (int)sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return -ESRCH;
+	n = sys(SYS_read, fd, (long)buf, sizeof buf - 1, 0, 0, 0);
+	sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = 0;
+	if ((p = strstr(buf, "\nState:\t")))
+		*state = p[8];
+	if ((p = strstr(buf, "\nUid:\t"))) {
+		p += 6;
+		while (*p >= '0' && *p <= '9') /* the real uid, then the effective one */
+			p++;
+		for (*euid = 0, p++; *p >= '0' && *p <= '9'; p++)
+			*euid = *euid * 10 + (*p - '0');
+	}
+	return *state ? 0 : -ESRCH;
+}
+
 int tsc_open(struct tsc *c, pid_t pid)
+{
+	return tsc_open_until(c, pid, tsc_now_ms() + TSC_TIMEOUT_MS);
+}
+
+int tsc_open_until(struct tsc *c, pid_t pid, long deadline_ms)
 {
 	struct sockaddr_un sa;
 	struct ucred cred;
 	socklen_t cl = sizeof cred;
 	struct tsp_reply r;
 	struct stat st;
-	char proc[32];
-	long e;
+	char proc[32], state;
+	long e, euid, me = sys(SYS_geteuid, 0, 0, 0, 0, 0, 0);
 	int fd;
 
 	memset(c, 0, offsetof(struct tsc, buf));
 	c->len = 0;
 	c->fd = -1;
 	c->pid = pid;
+	c->deadline = deadline_ms;
 	if (pid <= 0)
 		return -ESRCH;
 	snprintf(proc, sizeof proc, "/proc/%d", (int)pid);
-	if (sys(SYS_newfstatat, AT_FDCWD, (long)proc, (long)&st, 0, 0, 0) < 0)
-		return -ESRCH;
+	if (sys(SYS_newfstatat, AT_FDCWD, (long)proc, (long)&st, 0, 0, 0) < 0 || proc_status(pid, &state, &euid) ||
+	    state == 'Z' || state == 'X')
+		return -ESRCH; /* gone, or a zombie: no thread left to stop */
+	if (euid >= 0 && euid != me && me != 0)
+		return -EACCES; /* its socket is in its user's directory, and it would refuse us */
 	if (find_socket(pid, st.st_uid, c->path, sizeof c->path))
 		return -ENOENT;
 	memset(&sa, 0, sizeof sa);
@@ -165,7 +203,7 @@ int tsc_open(struct tsc *c, pid_t pid)
 	}
 	if (e == 0 && r.type == TSP_R_ERR && !strcmp(r.code, TSP_E_BUSY))
 		e = -EAGAIN;
-	else if (e == 0 && (r.type != TSP_R_GREETING || r.version != TSP_PROTO))
+	else if (e == 0 && (r.type != TSP_R_GREETING || r.version != TSP_PROTO || r.pid != pid))
 		e = -EPROTO;
 	if (e) {
 		tsc_close(c);
@@ -178,6 +216,7 @@ int tsc_send(struct tsc *c, const char *line)
 {
 	size_t n = strlen(line), off = 0;
 	char nl = '\n';
+	c->lines = c->bytes = 0;
 	while (off <= n) {
 		const char *p = off < n ? line + off : &nl;
 		size_t k = off < n ? n - off : 1;
@@ -191,9 +230,10 @@ int tsc_send(struct tsc *c, const char *line)
 	return 0;
 }
 
+/* One deadline for the connection, not one per line: a peer that sends a line every
+ * few seconds cannot keep the caller waiting past it. */
 int tsc_read(struct tsc *c, struct tsp_reply *r)
 {
-	long deadline = now_ms() + TSC_TIMEOUT_MS;
 	for (;;) {
 		char *nl = memchr(c->buf, '\n', c->len);
 		struct pollfd pfd = { c->fd, POLLIN, 0 };
@@ -203,11 +243,15 @@ int tsc_read(struct tsc *c, struct tsp_reply *r)
 			int bad = tsp_parse_reply(c->buf, k, r);
 			memmove(c->buf, nl + 1, c->len - k - 1);
 			c->len -= k + 1;
+			if (++c->lines > TSC_REPLY_LINES)
+				return -E2BIG;
 			return bad ? -EPROTO : 0;
 		}
 		if (c->len == sizeof c->buf)
 			return -EPROTO;
-		left = deadline - now_ms();
+		if (c->bytes > TSC_REPLY_BYTES)
+			return -E2BIG;
+		left = c->deadline - tsc_now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		n = sys(SYS_poll, (long)&pfd, 1, left, 0, 0, 0);
@@ -223,6 +267,7 @@ int tsc_read(struct tsc *c, struct tsp_reply *r)
 		if (n < 0)
 			return (int)n;
 		c->len += (size_t)n;
+		c->bytes += n;
 	}
 }
 
@@ -238,7 +283,7 @@ int tsc_stop_request(char *out, size_t outsz, const char *const *sels, int nsel,
 	struct tsp_req req;
 	size_t o;
 	const char *code;
-	int i, n;
+	int i, n, skip;
 	if (outsz > TSP_LINE_MAX)
 		outsz = TSP_LINE_MAX;
 	o = (size_t)snprintf(out, outsz, "stop");
@@ -248,7 +293,14 @@ int tsc_stop_request(char *out, size_t outsz, const char *const *sels, int nsel,
 			return -EINVAL;
 		}
 		out[o++] = ' ';
-		n = tsp_escape(sels[i], strlen(sels[i]), out + o, outsz - o);
+		skip = 0;
+		if (!strcmp(sels[i], "force") && o + 4 < outsz) {
+			/* a thread named force: the escaped f keeps it a selector, not the flag */
+			memcpy(out + o, "\\x66", 4);
+			o += 4;
+			skip = 1;
+		}
+		n = tsp_escape(sels[i] + skip, strlen(sels[i] + skip), out + o, outsz - o);
 		if (n < 0) {
 			*msg = "too many or too long selectors";
 			return -EINVAL;

@@ -41,6 +41,7 @@ struct tsp_req {
 #define TSP_E_UNKNOWN "unknown"    /* unknown command */
 #define TSP_E_TOOLONG "toolong"    /* request line over TSP_LINE_MAX */
 #define TSP_E_NOMATCH "nomatch"    /* no thread matches the selectors */
+#define TSP_E_UNDELIVERED "undelivered" /* threads matched, none of their calls could be interrupted */
 #define TSP_E_BUSY "busy"          /* too many clients */
 #define TSP_E_NOMEM "nomem"        /* the listener could not allocate what the reply needs */
 #define TSP_STR_(x) #x
@@ -71,7 +72,7 @@ int tsp_unescape(const char *in, size_t n, char *out, size_t outsz);
 #define TSP_ST_PENDING "stop-pending"   /* stopped, still in a blocking call */
 #define TSP_ST_STOPPED "stopped"        /* stopped, out of any call: its next ones fail */
 
-/* One thread, as a `thread` line of `list` or a `stopped` line of `stop`. */
+/* One thread, as a `thread` line of `list` or a `stopped` or `undelivered` line of `stop`. */
 struct tsp_thread {
 	pid_t tid;
 	char state[16];
@@ -83,13 +84,22 @@ struct tsp_thread {
 };
 
 /* A reply line, parsed. */
-enum tsp_reply_type { TSP_R_GREETING = 1, TSP_R_THREAD, TSP_R_STOPPED, TSP_R_UNMATCHED, TSP_R_HELP, TSP_R_OK, TSP_R_ERR };
+enum tsp_reply_type {
+	TSP_R_GREETING = 1,
+	TSP_R_THREAD,
+	TSP_R_STOPPED,
+	TSP_R_UNMATCHED,
+	TSP_R_HELP,
+	TSP_R_OK,
+	TSP_R_ERR,
+	TSP_R_UNDELIVERED,         /* matched, stop marked, but its call could not be interrupted */
+};
 
 struct tsp_reply {
 	enum tsp_reply_type type;
 	int version;               /* greeting */
 	pid_t pid;                 /* greeting */
-	struct tsp_thread th;      /* thread, stopped */
+	struct tsp_thread th;      /* thread, stopped, undelivered */
 	char code[16];             /* err */
 	char text[TSP_REPLY_MAX];  /* ok, err, help, unmatched: the rest of the line (unmatched: decoded) */
 };

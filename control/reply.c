@@ -131,11 +131,11 @@ int tsp_parse_reply(const char *line, size_t len, struct tsp_reply *r)
 		if (field(&p, end, w, sizeof w) || num(w, 1, INT_MAX, &v))
 			return -1;
 		r->pid = (pid_t)v;
-		return 0;
+		return p == end ? 0 : -1;
 	}
-	if (!strcmp(w, "thread") || !strcmp(w, "stopped")) {
+	if (!strcmp(w, "thread") || !strcmp(w, "stopped") || !strcmp(w, "undelivered")) {
 		struct tsp_thread *t = &r->th;
-		r->type = w[0] == 't' ? TSP_R_THREAD : TSP_R_STOPPED;
+		r->type = w[0] == 't' ? TSP_R_THREAD : w[0] == 's' ? TSP_R_STOPPED : TSP_R_UNDELIVERED;
 		if (field(&p, end, w, sizeof w) || num(w, 1, INT_MAX, &v))
 			return -1;
 		t->tid = (pid_t)v;
@@ -161,7 +161,7 @@ int tsp_parse_reply(const char *line, size_t len, struct tsp_reply *r)
 		r->type = TSP_R_UNMATCHED;
 		if (field(&p, end, nm, sizeof nm) || tsp_unescape(nm, strlen(nm), r->text, sizeof r->text) < 0)
 			return -1;
-		return 0;
+		return p == end ? 0 : -1;
 	}
 	if (!strcmp(w, "help")) {
 		r->type = TSP_R_HELP;

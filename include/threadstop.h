@@ -26,15 +26,22 @@ int thread_stop_tid(pid_t tid, unsigned flags);
  * one selector, as for `threadstop stop`: a thread id, an exact thread name, a glob
  * (`worker-*`), `name:GLOB`, `call:GLOB` (threads blocked in a matching call) or `all`.
  * The stop is the same as thread_stop_tid()'s in that process.  pid may be getpid().
- * Returns the number of threads stopped (at least 1), or -1 with errno:
- *   ESRCH         no such process, or no thread of it matches the selector
+ * Returns the number of threads stopped (at least 1; threads whose stop could not be
+ * delivered are not counted), or -1 with errno:
+ *   ESRCH         no such process (or it has exited and is a zombie), or no thread of it
+ *                 matches the selector
  *   ENOENT        the process has no control socket (it does not run with the shim)
  *   ECONNREFUSED  a stale socket: nothing listens on it any more
- *   EACCES        refused: the process belongs to another user (only root may cross)
+ *   EACCES        the process belongs to another user (only root may cross), or it
+ *                 refused the connection
+ *   EPERM         threads matched, but the process could not interrupt any of their
+ *                 calls (its signal was refused, e.g. by a seccomp filter); their stops
+ *                 stay marked
  *   EINVAL        bad selector or flags
  *   EAGAIN        too many clients connected to that process; try again
- *   ETIMEDOUT     no reply within 10 seconds
- *   EPROTO        the socket is not that process's threadstop control socket
+ *   ETIMEDOUT     no complete reply within 10 seconds (one deadline for the exchange)
+ *   EPROTO        the socket is not that process's threadstop control socket, or its
+ *                 reply was malformed, cut short, or over the client's limits
  * The calling thread makes only raw, non-cancellable syscalls here: a stop aimed at it
  * takes effect at its next interposed call. */
 int thread_stop(pid_t pid, const char *selector, unsigned flags);

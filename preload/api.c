@@ -61,11 +61,18 @@ TS_EXPORT int thread_stop(pid_t pid, const char *selector, unsigned flags)
 		} else if (r.type == TSP_R_OK) {
 			break;
 		} else if (r.type == TSP_R_ERR) {
-			e = !strcmp(r.code, TSP_E_NOMATCH) ? -ESRCH : !strcmp(r.code, TSP_E_SYNTAX) ? -EINVAL
-			    : !strcmp(r.code, TSP_E_BUSY) ? -EAGAIN : -EPROTO;
+			e = !strcmp(r.code, TSP_E_NOMATCH)	   ? -ESRCH
+			    : !strcmp(r.code, TSP_E_UNDELIVERED) ? -EPERM
+			    : !strcmp(r.code, TSP_E_SYNTAX)	   ? -EINVAL
+			    : !strcmp(r.code, TSP_E_BUSY)	   ? -EAGAIN
+								   : -EPROTO;
+		} else if (r.type != TSP_R_UNDELIVERED && r.type != TSP_R_UNMATCHED) {
+			e = -EPROTO;
 		}
 	}
 	tsc_close(&c);
+	if (e == -E2BIG)
+		e = -EPROTO; /* a flood */
 	errno = e ? -e : saved;
 	return e ? -1 : n;
 }

@@ -19,7 +19,7 @@ void ts_join_init(void) TS_HIDDEN;  /* wrap_thread.c: where glibc keeps a thread
 /* A blocking syscall, cancellable (policy PLAIN).  The fast path: one TLS load of the
  * token and a branch, then a few plain stores that describe the call for `list` and for
  * the stopper (who signals the thread only while call is set). */
-static inline long ts_block_plain(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
+TS_INLINE long ts_block_plain(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
 {
 	struct ts_thread *t = &ts_tls;
 	long r;
@@ -79,7 +79,7 @@ static inline long ts_block_late(int id, long arg, long nr, long a, long b, long
 }
 
 /* Call `id` as its entry in calls.def says (the policy is a constant where id is). */
-static inline long ts_block(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
+TS_INLINE long ts_block(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
 {
 	if (ts_call_policy[id] == TS_P_LATE)
 		return ts_block_late(id, arg, nr, a, b, c, d, e, f);

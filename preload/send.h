@@ -17,6 +17,10 @@ int ts_timer_cookie(void) TS_HIDDEN;
  * duration (ppoll, pselect, epoll_pwait, sigsuspend...) never blocks it. */
 static inline const sigset_t *ts_unblock_ours(const sigset_t *set, sigset_t *copy)
 {
+	/* glibc declares most of these masks nonnull, but a program may pass NULL and get
+	 * the kernel's EFAULT: hide that from the compiler, or inlined into a wrapper it
+	 * drops the test. */
+	__asm__("" : "+r"(set));
 	if (!set || !sigismember(set, ts_signal))
 		return set;
 	*copy = *set;

@@ -28,6 +28,9 @@
 #define TS_EXPORT __attribute__((visibility("default")))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
+/* For the fast path's helpers that take a call id: inlined where the id is a constant,
+ * so that the call's policy (ts_block) is chosen at compile time. */
+#define TS_INLINE static inline __attribute__((always_inline))
 
 #include "arch.h"
 

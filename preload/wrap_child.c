@@ -5,7 +5,7 @@
 #include <sys/syscall.h>
 #include "cancel.h"
 
-static pid_t do_wait4(int id, pid_t pid, int *status, int options, struct rusage *usage)
+TS_INLINE pid_t do_wait4(int id, pid_t pid, int *status, int options, struct rusage *usage)
 {
 	return (pid_t)ts_ret(ts_block(id, pid, SYS_wait4, pid, (long)status, options, (long)usage, 0, 0));
 }

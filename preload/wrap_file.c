@@ -45,7 +45,7 @@ FCNTL(__fcntl)
 
 /* lockf: glibc builds a write lock from the current position and calls fcntl; only
  * F_LOCK waits. */
-static int do_lockf(int id, int fd, int cmd, off64_t len)
+TS_INLINE int do_lockf(int id, int fd, int cmd, off64_t len)
 {
 	struct flock64 fl = { .l_type = F_WRLCK, .l_whence = SEEK_CUR, .l_len = len };
 	return (int)ts_ret(ts_block(id, fd, SYS_fcntl, fd, F_SETLKW64, (long)&fl, 0, 0, 0));
@@ -62,7 +62,7 @@ TS_EXPORT int lockf64(int fd, int cmd, off64_t len)
 }
 
 /* open: the mode argument is read only when the flags say it exists, as an int. */
-static int do_openat(int id, int dirfd, const char *path, int flags, mode_t mode)
+TS_INLINE int do_openat(int id, int dirfd, const char *path, int flags, mode_t mode)
 {
 	return (int)ts_ret(ts_block(id, -1, SYS_openat, dirfd, (long)path, flags | O_LARGEFILE, mode, 0, 0));
 }

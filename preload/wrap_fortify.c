@@ -86,7 +86,7 @@ static void __attribute__((noreturn)) open_fail(void)
 	abort();
 }
 
-static int do_open2(int id, int dirfd, const char *path, int flags)
+TS_INLINE int do_open2(int id, int dirfd, const char *path, int flags)
 {
 	if (__OPEN_NEEDS_MODE(flags))
 		open_fail();

@@ -45,56 +45,62 @@ TS_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
 }
 
 /* pread and pwrite are the same function under two names on LP64 (off_t is 64 bits);
- * the p*v calls pass the offset as the kernel's low and high halves, as glibc does. */
-static ssize_t do_pread(int id, int fd, void *buf, size_t n, off64_t off)
+ * the p*v calls pass the offset as the kernel's low and high halves, as glibc does.
+ * Each helper takes the system calls of its direction, reads or writes. */
+struct pcalls { long p, pv, pv2, v; };
+static const struct pcalls reads = { SYS_pread64, SYS_preadv, SYS_preadv2, SYS_readv };
+static const struct pcalls writes = { SYS_pwrite64, SYS_pwritev, SYS_pwritev2, SYS_writev };
+
+TS_INLINE ssize_t do_p(const struct pcalls *c, int id, int fd, long buf, size_t n, off64_t off)
 {
-	return ts_ret(ts_block(id, fd, SYS_pread64, fd, (long)buf, (long)n, off, 0, 0));
+	return ts_ret(ts_block(id, fd, c->p, fd, buf, (long)n, off, 0, 0));
 }
 
-static ssize_t do_preadv(int id, int fd, const struct iovec *iov, int n, off64_t off)
+TS_INLINE ssize_t do_pv(const struct pcalls *c, int id, int fd, const struct iovec *iov, int n, off64_t off)
 {
-	return ts_ret(ts_block(id, fd, SYS_preadv, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), 0));
+	return ts_ret(ts_block(id, fd, c->pv, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), 0));
 }
 
-/* glibc falls back to preadv (or readv for offset -1) where the kernel lacks preadv2. */
-static ssize_t do_preadv2(int id, int fd, const struct iovec *iov, int n, off64_t off, int flags)
+/* glibc falls back to preadv (or readv for offset -1) where the kernel lacks preadv2;
+ * likewise for writes. */
+TS_INLINE ssize_t do_pv2(const struct pcalls *c, int id, int fd, const struct iovec *iov, int n, off64_t off, int flags)
 {
-	long r = ts_block(id, fd, SYS_preadv2, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), flags);
+	long r = ts_block(id, fd, c->pv2, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), flags);
 	if (likely(r != -ENOSYS))
 		return ts_ret(r);
 	if (flags)
 		return ts_ret(-ENOTSUP);
-	return off == -1 ? ts_ret(ts_block(id, fd, SYS_readv, fd, (long)iov, n, 0, 0, 0)) : do_preadv(id, fd, iov, n, off);
+	return off == -1 ? ts_ret(ts_block(id, fd, c->v, fd, (long)iov, n, 0, 0, 0)) : do_pv(c, id, fd, iov, n, off);
 }
 
 TS_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
-	return do_pread(TS_C_pread, fd, buf, n, off);
+	return do_p(&reads, TS_C_pread, fd, (long)buf, n, off);
 }
 
 TS_EXPORT ssize_t pread64(int fd, void *buf, size_t n, off64_t off)
 {
-	return do_pread(TS_C_pread64, fd, buf, n, off);
+	return do_p(&reads, TS_C_pread64, fd, (long)buf, n, off);
 }
 
 TS_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int n, off_t off)
 {
-	return do_preadv(TS_C_preadv, fd, iov, n, off);
+	return do_pv(&reads, TS_C_preadv, fd, iov, n, off);
 }
 
 TS_EXPORT ssize_t preadv64(int fd, const struct iovec *iov, int n, off64_t off)
 {
-	return do_preadv(TS_C_preadv64, fd, iov, n, off);
+	return do_pv(&reads, TS_C_preadv64, fd, iov, n, off);
 }
 
 TS_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int n, off_t off, int flags)
 {
-	return do_preadv2(TS_C_preadv2, fd, iov, n, off, flags);
+	return do_pv2(&reads, TS_C_preadv2, fd, iov, n, off, flags);
 }
 
 TS_EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int n, off64_t off, int flags)
 {
-	return do_preadv2(TS_C_preadv64v2, fd, iov, n, off, flags);
+	return do_pv2(&reads, TS_C_preadv64v2, fd, iov, n, off, flags);
 }
 
 TS_EXPORT ssize_t write(int fd, const void *buf, size_t n)
@@ -107,54 +113,34 @@ TS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
 	return ts_ret(ts_block(TS_C_writev, fd, SYS_writev, fd, (long)iov, n, 0, 0, 0));
 }
 
-static ssize_t do_pwrite(int id, int fd, const void *buf, size_t n, off64_t off)
-{
-	return ts_ret(ts_block(id, fd, SYS_pwrite64, fd, (long)buf, (long)n, off, 0, 0));
-}
-
-static ssize_t do_pwritev(int id, int fd, const struct iovec *iov, int n, off64_t off)
-{
-	return ts_ret(ts_block(id, fd, SYS_pwritev, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), 0));
-}
-
-static ssize_t do_pwritev2(int id, int fd, const struct iovec *iov, int n, off64_t off, int flags)
-{
-	long r = ts_block(id, fd, SYS_pwritev2, fd, (long)iov, n, off, (long)((uint64_t)off >> 32), flags);
-	if (likely(r != -ENOSYS))
-		return ts_ret(r);
-	if (flags)
-		return ts_ret(-ENOTSUP);
-	return off == -1 ? ts_ret(ts_block(id, fd, SYS_writev, fd, (long)iov, n, 0, 0, 0)) : do_pwritev(id, fd, iov, n, off);
-}
-
 TS_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
-	return do_pwrite(TS_C_pwrite, fd, buf, n, off);
+	return do_p(&writes, TS_C_pwrite, fd, (long)buf, n, off);
 }
 
 TS_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 {
-	return do_pwrite(TS_C_pwrite64, fd, buf, n, off);
+	return do_p(&writes, TS_C_pwrite64, fd, (long)buf, n, off);
 }
 
 TS_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off)
 {
-	return do_pwritev(TS_C_pwritev, fd, iov, n, off);
+	return do_pv(&writes, TS_C_pwritev, fd, iov, n, off);
 }
 
 TS_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int n, off64_t off)
 {
-	return do_pwritev(TS_C_pwritev64, fd, iov, n, off);
+	return do_pv(&writes, TS_C_pwritev64, fd, iov, n, off);
 }
 
 TS_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int n, off_t off, int flags)
 {
-	return do_pwritev2(TS_C_pwritev2, fd, iov, n, off, flags);
+	return do_pv2(&writes, TS_C_pwritev2, fd, iov, n, off, flags);
 }
 
 TS_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int n, off64_t off, int flags)
 {
-	return do_pwritev2(TS_C_pwritev64v2, fd, iov, n, off, flags);
+	return do_pv2(&writes, TS_C_pwritev64v2, fd, iov, n, off, flags);
 }
 
 /* glibc's exported internal names. */

@@ -28,7 +28,7 @@ TS_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout
 
 /* select: glibc 2.36 normalizes the timeval into a timespec for pselect6 and writes the
  * time left back into it, on success and on error alike. */
-static int do_select(int id, int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout)
+TS_INLINE int do_select(int id, int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout)
 {
 	int64_t s = timeout ? timeout->tv_sec : 0;
 	int32_t us = timeout ? (int32_t)timeout->tv_usec : 0;

@@ -14,7 +14,7 @@ TS_EXPORT int pause(void)
 	return (int)ts_ret(ts_block(TS_C_pause, -1, SYS_pause, 0, 0, 0, 0, 0, 0));
 }
 
-static int do_sigsuspend(int id, const sigset_t *mask)
+TS_INLINE int do_sigsuspend(int id, const sigset_t *mask)
 {
 	sigset_t copy;
 	mask = ts_unblock_ours(mask, &copy);
@@ -66,7 +66,7 @@ TS_EXPORT int ts_sigpause_xpg(int sig)
 }
 
 /* The raw rt_sigtimedwait, without our signal in the set. */
-static long do_sigtimedwait(int id, const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
+TS_INLINE long do_sigtimedwait(int id, const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
 {
 	sigset_t copy;
 	set = ts_unblock_ours(set, &copy);

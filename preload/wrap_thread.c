@@ -89,7 +89,7 @@ void ts_join_init(void)
 		tid_offset = off;
 }
 
-static int join_wait(int id, pthread_t th, clockid_t clock, const struct timespec *abstime)
+TS_INLINE int join_wait(int id, pthread_t th, clockid_t clock, const struct timespec *abstime)
 {
 	pid_t *word = (pid_t *)((char *)th + tid_offset);
 	for (;;) {

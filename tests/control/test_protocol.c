@@ -1,6 +1,8 @@
 /* The control protocol's parser and formatters (control/protocol.c, control/reply.c), linked directly. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <string.h>
+#include "client.h"
 #include "protocol.h"
 
 static struct tsp_req req;
@@ -324,9 +326,44 @@ Test(reply, malformed)
 	const char *bad[] = { "", " ", "bogus 1", "threadstop", "threadstop x 1", "threadstop 1 -1",
 			      "thread 1 blocked", "thread x blocked read fd=1 1 - n", "thread 1 blocked read fd=1 1 - n extra",
 			      "thread 1 blocked read fd=1 1 12x n", "thread 1 blocked read fd=1 1 - bad\\q", "err",
-			      "thread 1 blocked read fd=1 99999999999 - n" };
+			      "thread 1 blocked read fd=1 99999999999 - n", "threadstop 1 42 extra", "unmatched a b",
+			      "undelivered 1 blocked" };
 	unsigned i;
 	for (i = 0; i < sizeof bad / sizeof *bad; i++)
 		cr_assert_eq(tsp_parse_reply(bad[i], strlen(bad[i]), &r), -1, "%s", bad[i]);
 	cr_assert_eq(tsp_parse_reply("ok\0x", 4, &r), -1);
+}
+
+Test(reply, undelivered)
+{
+	struct tsp_reply r;
+	const char *l = "undelivered 12 blocked read fd=0 3 - worker";
+	cr_assert_eq(tsp_parse_reply(l, strlen(l), &r), 0);
+	cr_assert_eq(r.type, TSP_R_UNDELIVERED);
+	cr_assert_eq(r.th.tid, 12);
+	cr_assert_str_eq(r.th.name, "worker");
+	l = "err undelivered no stop could be delivered";
+	cr_assert_eq(tsp_parse_reply(l, strlen(l), &r), 0);
+	cr_assert_str_eq(r.code, TSP_E_UNDELIVERED);
+}
+
+/* The client's request builder: selectors come back as given; one named "force" stays a
+ * selector (it used to turn into the force flag). */
+Test(request, built_selectors_round_trip)
+{
+	const char *sels[] = { "force", "a b", "all", "x\\y" };
+	char line[TSP_LINE_MAX];
+	const char *m;
+	int i;
+	cr_assert_eq(tsc_stop_request(line, sizeof line, sels, 4, 0, &m), 0);
+	cr_assert_eq(parse(line), 0);
+	cr_assert_eq(req.force, 0);
+	cr_assert_eq(req.nsel, 4);
+	for (i = 0; i < 4; i++)
+		cr_assert_str_eq(req.sel[i].text, sels[i]);
+	cr_assert_eq(tsc_stop_request(line, sizeof line, sels, 1, 1, &m), 0);
+	cr_assert_eq(parse(line), 0);
+	cr_assert_eq(req.force, 1);
+	cr_assert_eq(req.nsel, 1);
+	cr_assert_eq(tsc_stop_request(line, sizeof line, sels, 0, 0, &m), -EINVAL);
 }

@@ -1,0 +1,199 @@
+/* Every --help text of the threadstop command, in one place: `threadstop --help`,
+ * `threadstop help CMD` and `threadstop CMD --help` print these, and the man pages are
+ * written from them.  Each subcommand's text is complete: every option, the exit status. */
+#include <string.h>
+#include "cli.h"
+
+#ifndef TS_LIBDIR
+#define TS_LIBDIR "/usr/local/lib"
+#endif
+
+#define EXIT_COMMON \
+	"  2    usage error (the message says which)\n" \
+	"  3    the process cannot be reached (no such process, a zombie, another user's,\n" \
+	"       no control socket, a stale socket), it did not answer within --timeout,\n" \
+	"       or its reply was malformed or over the limits\n"
+
+#define TIMEOUT_OPT \
+	"  --timeout=SECONDS\n" \
+	"      One deadline for the whole command: connecting, every reply line, and\n" \
+	"      (stop) the --wait that follows (default 10; 0 < SECONDS <= 86400).\n"
+
+static const char overview[] =
+	"usage: threadstop COMMAND [OPTIONS] [ARGS]\n"
+	"\n"
+	"Stop a thread of a running program that is blocked in accept, read, recv, poll,\n"
+	"sleep or a condition wait: its call returns ECANCELED, the rest of the program\n"
+	"runs on.  The program needs no change: it runs with libthreadstop.so preloaded.\n"
+	"\n"
+	"commands:\n"
+	"  run [--signal SIG] [--] CMD [ARGS...]     run CMD with the shim preloaded\n"
+	"  list [--json] [--timeout=S] PID           the threads of PID and their calls\n"
+	"  stop [--force] [--wait[=S]] [--timeout=S] PID SELECTOR...\n"
+	"                                            stop the matching threads\n"
+	"  ps [--json] [--timeout=S]                 the processes running with the shim\n"
+	"  help [COMMAND]                            this text, or COMMAND's\n"
+	"\n"
+	"options of threadstop itself:\n"
+	"  -h, --help      this text (COMMAND --help: that command's)\n"
+	"  -V, --version   the version and the control protocol version\n"
+	"\n"
+	"Options may come before, between or after arguments; '--' ends them.  A value\n"
+	"may be given as --opt=VALUE or --opt VALUE (--wait: see 'threadstop help stop').\n"
+	"\n"
+	"exit status:\n"
+	"  0    done\n"
+	"  1    stop: nothing matched, a stop could not be delivered, or a thread was\n"
+	"       still blocked after --wait\n"
+	EXIT_COMMON
+	"  126  run: CMD exists but cannot be executed\n"
+	"  127  run: CMD or the library not found\n"
+	"\n"
+	"environment: THREADSTOP_DIR (socket directory; default $XDG_RUNTIME_DIR/threadstop,\n"
+	"else /tmp/threadstop-UID), THREADSTOP_LIB (the library for 'run').  Read by the\n"
+	"shim in the program: THREADSTOP_DIR, THREADSTOP_SIGNAL (what --signal sets),\n"
+	"THREADSTOP_DEBUG=1 (say on stderr when it loads and what it stops).\n"
+	"See 'threadstop help COMMAND', README.md, doc/cli.md, doc/protocol.md, doc/calls.md.\n";
+
+static const char run_help[] =
+	"usage: threadstop run [--signal SIG] [--] CMD [ARGS...]\n"
+	"\n"
+	"Execute CMD (same pid, found in PATH as the shell does) with libthreadstop.so\n"
+	"prepended to LD_PRELOAD; its children inherit it, threadstop itself never loads it.\n"
+	"Options end at CMD: what follows is CMD's.\n"
+	"\n"
+	"options:\n"
+	"  -s, --signal=SIG\n"
+	"      The real-time signal the shim uses to interrupt a blocked thread (default\n"
+	"      SIGRTMAX-3): a number (40) or a name (SIGRTMIN+3, RTMIN+3, RTMAX-2, any\n"
+	"      case).  It must lie in SIGRTMIN..SIGRTMAX; pick one the program does not use.\n"
+	"      Sets THREADSTOP_SIGNAL to its number.\n"
+	"  -h, --help    this text\n"
+	"\n"
+	"The library is $THREADSTOP_LIB, else ../preload/libthreadstop.so next to this\n"
+	"binary (build tree), else " TS_LIBDIR "/libthreadstop.so.  Statically linked\n"
+	"programs cannot be preloaded.\n"
+	"\n"
+	"exit status: CMD's own when it runs; else\n"
+	"  2    usage error\n"
+	"  126  CMD exists but cannot be executed (not executable, a directory, bad format)\n"
+	"  127  CMD not found, or the library not found or unreadable\n";
+
+static const char list_help[] =
+	"usage: threadstop list [--json] [--timeout=SECONDS] PID\n"
+	"\n"
+	"One line per thread of PID known to the shim:\n"
+	"  TID    the kernel thread id\n"
+	"  NAME   the thread name (pthread_setname_np, /proc/PID/task/TID/comm)\n"
+	"  STATE  running | blocked (in an interposed call) | stop-pending (stopped, still\n"
+	"         in its call) | stopped (its next blocking call fails)\n"
+	"  CALL   the interposed call (read, accept4, pthread_cond_wait, ...), or libc:NAME\n"
+	"         for a system call glibc makes itself (stdio's libc:read under fgets): a\n"
+	"         stop ends that one too; - outside any call\n"
+	"  ARG    fd=N, timeout=MS|none, deadline, tid=N (a join), pid=N|any, pgid=N, or -\n"
+	"  SINCE  how long the thread has been in CALL, counted from the first time\n"
+	"         threadstop looked at it in that call (a 'list' or 'stop')\n"
+	"Fields are printed escaped: '\\' as '\\\\', control and non-printable characters and\n"
+	"bytes that are not valid UTF-8 (or not ASCII, outside a UTF-8 locale) as \\xHH.\n"
+	"Columns are aligned by display width.\n"
+	"\n"
+	"options:\n"
+	"  --json\n"
+	"      One JSON object: {\"pid\":N,\"threads\":[{\"tid\",\"name\",\"state\",\"call\",\"arg\",\n"
+	"      \"since_ns\",\"since_s\"}]}; call, arg, since_* are null outside a call.  Strings\n"
+	"      are valid UTF-8: bytes that are not valid UTF-8 become \\ufffd.\n"
+	TIMEOUT_OPT
+	"  -h, --help    this text\n"
+	"\n"
+	"A reply of more than 65536 lines or 16 MiB, or one that is malformed, is an error.\n"
+	"\n"
+	"exit status:\n"
+	"  0    listed\n"
+	EXIT_COMMON;
+
+static const char stop_help[] =
+	"usage: threadstop stop [--force] [--wait[=SECONDS]] [--timeout=SECONDS] PID SELECTOR...\n"
+	"\n"
+	"Stop the threads of PID that match any SELECTOR:\n"
+	"  TID          a thread id (as shown by 'list'); also tid:TID\n"
+	"  NAME         an exact thread name\n"
+	"  GLOB         a name pattern with * ? [...], e.g. 'worker-*' (quote it)\n"
+	"  name:GLOB    a name, even one that looks like a number or 'all'\n"
+	"  call:GLOB    the threads blocked in a matching call, e.g. 'call:accept*'\n"
+	"  all          every thread of the program (never threadstop's own)\n"
+	"A selector that starts with '-' follows '--'.\n"
+	"\n"
+	"The blocked call returns -1/ECANCELED, and so does every later blocking call of\n"
+	"that thread, but output and opens begun after the stop, and condition and\n"
+	"semaphore waits that are timed or begun after it (see doc/calls.md).  One line\n"
+	"per thread: 'stopped TID NAME (in CALL ARG)'; 'not delivered TID NAME ...' when\n"
+	"the process could not interrupt the thread's call (its stop stays marked).\n"
+	"\n"
+	"options:\n"
+	"  -f, --force\n"
+	"      The thread exits (pthread_exit, cleanup handlers run) at its blocking call\n"
+	"      instead.\n"
+	"  -w, --wait[=SECONDS]\n"
+	"      Then wait up to SECONDS (default 10; 0 < SECONDS <= 86400) until each\n"
+	"      stopped thread has left its blocking call or exited, and say what happened\n"
+	"      to each.  A number right after --wait is its SECONDS ('--wait 5'); to select\n"
+	"      a thread id there, write tid:TID.\n"
+	TIMEOUT_OPT
+	"  -h, --help    this text\n"
+	"\n"
+	"exit status:\n"
+	"  0    every matching thread was stopped (and, with --wait, left its call)\n"
+	"  1    nothing matched; or a stop could not be delivered; or a thread was still\n"
+	"       blocked after --wait\n"
+	EXIT_COMMON;
+
+static const char ps_help[] =
+	"usage: threadstop ps [--json] [--timeout=SECONDS]\n"
+	"\n"
+	"The processes running with the shim that you can reach, from your socket\n"
+	"directories ($THREADSTOP_DIR, else $XDG_RUNTIME_DIR/threadstop and\n"
+	"/tmp/threadstop-UID): PID THREADS BLOCKED STOPPED COMMAND, counts read live.\n"
+	"Sockets of dead processes, and sockets that refuse connections, are removed.  A\n"
+	"process that does not answer in time (each gets at most 2 s of the deadline), or\n"
+	"answers nonsense, is reported on stderr and left out.\n"
+	"\n"
+	"options:\n"
+	"  --json\n"
+	"      A JSON array of {\"pid\",\"threads\",\"blocked\",\"stopped\",\"command\",\"socket\"}.\n"
+	TIMEOUT_OPT
+	"  -h, --help    this text\n"
+	"\n"
+	"exit status:\n"
+	"  0    listed (possibly nothing)\n"
+	"  2    usage error\n"
+	"  3    the deadline passed before every socket was examined\n";
+
+static const char help_help[] =
+	"usage: threadstop help [COMMAND]\n"
+	"\n"
+	"The overview, or the help of COMMAND (run, list, stop, ps, help): the same text as\n"
+	"'threadstop COMMAND --help'.\n"
+	"\n"
+	"exit status:\n"
+	"  0    printed\n"
+	"  2    unknown COMMAND\n";
+
+const char *help_text(const char *cmd)
+{
+	static const struct {
+		const char *name, *text;
+	} t[] = { { "run", run_help }, { "list", list_help }, { "stop", stop_help },
+		  { "ps", ps_help },   { "help", help_help } };
+	unsigned i;
+	if (!cmd)
+		return overview;
+	for (i = 0; i < sizeof t / sizeof *t; i++)
+		if (!strcmp(cmd, t[i].name))
+			return t[i].text;
+	return 0;
+}
+
+void print_help(const char *cmd)
+{
+	fputs(help_text(cmd), stdout);
+}
