@@ -133,9 +133,32 @@ static struct ts_conn *free_slot(void)
 	return c;
 }
 
+/* The process's effective uid as /proc shows it (its main thread's): the listener keeps
+ * the credentials it was made with, and a daemon may have dropped privileges since, in
+ * threads that glibc knows (setuid() changes those only).  -1 if unknown. */
+static long process_euid(void)
+{
+	char buf[2048], *p;
+	int fd = (int)ts_sys(SYS_openat, AT_FDCWD, (long)"/proc/self/status", O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	long n = fd < 0 ? -1 : ts_sys(SYS_read, fd, (long)buf, sizeof buf - 1, 0, 0, 0), v = 0;
+	if (fd >= 0)
+		ts_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	if (!(p = strstr(buf, "\nUid:\t")))
+		return -1;
+	for (p += 6; *p >= '0' && *p <= '9'; p++) /* the real uid; the effective one follows */
+		;
+	for (p++; *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (*p - '0');
+	return v;
+}
+
 static void on_connect(long now)
 {
 	uid_t me = (uid_t)ts_sys(SYS_geteuid, 0, 0, 0, 0, 0, 0);
+	long euid = process_euid();
 	for (;;) {
 		struct ucred cred;
 		socklen_t cl = sizeof cred;
@@ -154,7 +177,7 @@ static void on_connect(long now)
 		if (fd < 0)
 			return;
 		if (ts_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, (long)&cred, (long)&cl, 0) < 0 ||
-		    (cred.uid != 0 && cred.uid != me)) {
+		    (cred.uid != 0 && cred.uid != me && (long)cred.uid != euid)) {
 			ts_sys(SYS_close, fd, 0, 0, 0, 0, 0); /* not ours to serve: no word, no effect */
 			continue;
 		}
@@ -338,8 +361,6 @@ static void *thread_main(void *arg)
 	}
 	if (setup() == 0)
 		loop();
-	if (ts_sock.lfd >= 0)
-		ts_socket_unlink();
 	return 0; /* the last program thread has gone: glibc ends the process now */
 }
 
@@ -387,7 +408,7 @@ static void start(int allow_thread)
 	if (r > 0) {
 		r = wait_ready();
 		if (r < 0)
-			ts_debug("threadstop: no control socket (%d)\n", -r);
+			ts_debug("threadstop: listener: no control socket (%d)\n", -r);
 	} else if (allow_thread) {
 		ts_debug("threadstop: listener: clone without CLONE_FILES refused (%d); falling back to a thread "
 			 "with unshare(CLONE_FILES)\n", -r);
@@ -427,7 +448,6 @@ void ts_control_fork_child(void)
 	ctl.timer = -1;
 	ctl.inflight = 0;
 	ts_sock.lfd = -1;
-	ts_sock.path_ino = 0;
 	if (!(ts_tls.stop & (TS_NEW | TS_DEAD)))
 		__atomic_fetch_or(&ts_tls.stop, TS_LAZY, __ATOMIC_RELAXED);
 	memset(&sev, 0, sizeof sev);
@@ -458,7 +478,6 @@ void ts_control_init(void)
 	const char *e = getenv("THREADSTOP_LISTENER");
 	force_thread = e && !strcmp(e, "thread");
 	ts_rawthread_init();
-	ts_socket_dirs();
 	start(1);
 	if (ctl.mode != MODE_NONE)
 		ts_debug("threadstop: listener: %s, tid %d\n",
@@ -481,5 +500,4 @@ __attribute__((destructor)) static void ts_control_fini(void)
 		struct timespec ms = { 0, 1000000 };
 		ts_sys(SYS_nanosleep, (long)&ms, 0, 0, 0, 0, 0);
 	}
-	ts_socket_unlink();
 }

@@ -4,6 +4,8 @@ usage: abuse.py SOCKET CLI PID"""
 import socket, subprocess, sys, time
 
 path, cli, pid = sys.argv[1], sys.argv[2], sys.argv[3]
+if path.startswith("@"):  # an abstract socket
+    path = "\0" + path[1:]
 
 
 def conn():

@@ -76,7 +76,13 @@ expect 3 "no process with pid $D" "$T" list $D
 sleep 1000 & S=$!; PIDS+=($S)
 expect 3 "pid $S does not run with threadstop .*restart the program as 'threadstop run -- COMMAND'" "$T" list $S
 expect 3 "does not run with threadstop" "$T" stop $S all
-bash -c 'sleep 0 & echo $! >"$1"; exec sleep 1000' _ "$WORK/zombie" & Z=$!; PIDS+=($Z)
+# (a parent that never reaps: bash reaped its child when it ended before the exec)
+$PY -c 'import os, sys, time
+p = os.fork()
+if p == 0:
+    os._exit(0)
+open(sys.argv[1], "w").write("%d" % p)
+time.sleep(1000)' "$WORK/zombie" & Z=$!; PIDS+=($Z)
 wait_for 20 test -s "$WORK/zombie" || fail "no zombie"
 ZC=$(cat "$WORK/zombie")
 wait_for 20 gone "$ZC" || fail "the zombie's child did not end"

@@ -21,5 +21,14 @@ wait_exit $P
 
 "$T" run -- "$LSNR" forkexit 300 >"$WORK/fe.out" 2>&1 || fail "forkexit failed"
 grep -q done "$WORK/fe.out" || fail "forkexit did not finish"
-[ -z "$(ls -A "$THREADSTOP_DIR" 2>/dev/null)" ] || fail "left behind: $(ls "$THREADSTOP_DIR" | head -n 5 | tr '\n' ' ')"
-echo "ok 1 - pre-fork worker stopped, computing child listed, 300 fork+_exit left nothing"
+# Nothing anywhere: no file (the sockets are abstract), and no name of a dead process.
+dead=$(grep -o '@threadstop\.[0-9]*' /proc/net/unix | cut -d. -f2 | while read -r p; do [ -d /proc/$p ] || echo $p; done)
+[ -z "$dead" ] || fail "names of dead processes still listening: $dead"
+# SIGKILL leaves nothing either.
+"$T" run -- sleep 1000 >/dev/null 2>&1 &
+P=$!
+wait_socket $P
+kill -KILL $P; wait $P 2>/dev/null
+wait_for 5 eval '! listening $P' || fail "a SIGKILLed process's socket is still there"
+[ -z "$(find /tmp /run -maxdepth 3 -name "$P.sock" 2>/dev/null)" ] || fail "a socket file of $P exists"
+echo "ok 1 - pre-fork worker stopped, computing child listed, 300 fork+_exit and a SIGKILL left nothing"
