@@ -180,7 +180,7 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 	pid_t *tids = 0;
 	int *idx = 0;
 	size_t bytes = 0;
-	int i, k, n, m = 0, found;
+	int i, k, n, m = 0, found = 0, matched;
 	char line[TSP_REPLY_MAX];
 	/* Reading 1,000 names from /proc takes milliseconds: before the stop only when a
 	 * selector needs them, or when forced threads may exit before we could read them. */
@@ -210,12 +210,13 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 			idx[m++] = i;
 		}
 	}
-	found = m ? ts_stop_tids(tids, m, req->force ? TS_FORCE : 0, ok) : 0;
+	matched = m ? ts_stop_tids(tids, m, req->force ? TS_FORCE : 0, ok) : 0;
 	for (i = 0; i < m; i++)
 		if (ok[i]) {
 			if (!names_first)
 				snap_name(&snaps[idx[i]]);
-			thread_line(c, "stopped", &snaps[idx[i]]);
+			thread_line(c, ok[i] == TS_UNDELIVERED ? "undelivered" : "stopped", &snaps[idx[i]]);
+			found += ok[i] != TS_UNDELIVERED;
 		}
 	ts_pages_free(tids, bytes);
 	for (k = 0; k < req->nsel; k++) {
@@ -224,6 +225,10 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 			continue;
 		snprintf(line, sizeof line, "unmatched %s\n", esc);
 		ts_reply(c, line);
+	}
+	if (!found && matched) {
+		ts_reply_err(c, TSP_E_UNDELIVERED, "the signal that interrupts a blocking call was refused (a seccomp filter?)");
+		return;
 	}
 	if (!found) {
 		ts_reply_err(c, TSP_E_NOMATCH, "no thread matches (see 'list')");

@@ -18,6 +18,10 @@ TS_EXPORT int thread_stop_tid(pid_t tid, unsigned flags)
 		errno = ESRCH;
 		return -1;
 	}
+	if (ok == TS_UNDELIVERED) {
+		errno = EPERM;
+		return -1;
+	}
 	return 0;
 }
 

@@ -8,8 +8,9 @@
 extern int ts_signal TS_HIDDEN;  /* the number: THREADSTOP_SIGNAL, or SIGRTMAX - 3 */
 void ts_signal_init(void) TS_HIDDEN;
 void ts_signal_fork_child(void) TS_HIDDEN;  /* fork.c: the child's new pid */
-void ts_send(const struct ts_thread *t) TS_HIDDEN;
-void ts_send_tid(pid_t tid) TS_HIDDEN;
+/* 0, or -errno: a seccomp filter may refuse the signal (EPERM, ENOSYS...) */
+long ts_send(const struct ts_thread *t) TS_HIDDEN;
+long ts_send_tid(pid_t tid) TS_HIDDEN;
 int ts_signal_is_ours(const siginfo_t *si) TS_HIDDEN;
 int ts_timer_cookie(void) TS_HIDDEN;
 

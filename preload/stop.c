@@ -63,9 +63,18 @@ int ts_mark(struct ts_thread *t, unsigned bits)
 	return __atomic_fetch_or(&t->stop, bits, __ATOMIC_SEQ_CST);
 }
 
+/* Signal t: -1 when the signal was refused (a seccomp filter): its call cannot be
+ * interrupted, and the stop must be reported as not delivered.  (ESRCH: it has exited.) */
+static int signal_it(const struct ts_thread *t)
+{
+	long r = ts_send(t);
+	return r < 0 && r != -ESRCH ? -1 : 0;
+}
+
 /* After ts_mark() and ts_barrier(): wake t if it sits in a call a stop with these bits
- * ends.  Returns nonzero when the wake-up must be repeated until t has left that call
- * (ts_kick_more): condition waits, glibc waits, glibc-internal system calls. */
+ * ends.  Returns 1 when the wake-up must be repeated until t has left that call
+ * (ts_kick_more): condition waits, glibc waits, glibc-internal system calls; -1 when the
+ * signal that would interrupt its call was refused. */
 int ts_kick(struct ts_thread *t, unsigned bits)
 {
 	int call = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
@@ -77,8 +86,7 @@ int ts_kick(struct ts_thread *t, unsigned bits)
 				ts_send(t);
 			return 0;
 		}
-		ts_send(t);
-		return 1;
+		return signal_it(t) < 0 ? -1 : 1;
 	}
 	switch (ts_call_kind[call]) {
 	case TS_K_COND:
@@ -86,11 +94,9 @@ int ts_kick(struct ts_thread *t, unsigned bits)
 	case TS_K_WAIT:
 		if (!(bits & TS_STOP_BITS) || (!(bits & TS_FORCE) && t->immune))
 			return 0;
-		ts_send(t);
-		return 1;
+		return signal_it(t) < 0 ? -1 : 1;
 	}
-	ts_send(t);
-	return 0;
+	return signal_it(t);
 }
 
 /* A single wake-up can come too early: a condition waiter registers just before it
@@ -193,8 +199,9 @@ static int find_tids(const pid_t *tids, int n, struct ts_thread **tp)
 }
 
 /* Stop the registered threads whose tids are listed: mark them all, one barrier, then
- * wake each.  flags: TS_FORCE or 0.  ok[i] says whether tids[i] was found.  Returns how
- * many were. */
+ * wake each.  flags: TS_FORCE or 0.  ok[i]: 0 tids[i] was not found, 1 stopped,
+ * TS_UNDELIVERED marked but the signal that would interrupt its call was refused.
+ * Returns how many were found. */
 int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 {
 	unsigned bits = TS_STOP | (flags & TS_FORCE);
@@ -220,7 +227,10 @@ int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 	ts_barrier();
 	for (i = 0; i < n; i++) {
 		struct ts_thread *t = ok[i] ? (each ? ts_find_tid(tids[i]) : tp[i]) : 0;
-		if (t && ts_kick(t, bits)) {
+		int k = t ? ts_kick(t, bits) : 0;
+		if (k < 0) {
+			ok[i] = TS_UNDELIVERED;
+		} else if (k) {
 			ok[i] = 2, conds++;
 			if (seqs)
 				seqs[i] = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
