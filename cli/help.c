@@ -11,7 +11,8 @@
 #define EXIT_COMMON \
 	"  2    usage error (the message says which)\n" \
 	"  3    the process cannot be reached (no such process, a zombie, another user's,\n" \
-	"       no control socket, a stale socket), it did not answer within --timeout,\n" \
+	"       no control socket, another network namespace), it did not answer within\n" \
+	"       --timeout,\n" \
 	"       or its reply was malformed or over the limits\n"
 
 #define TIMEOUT_OPT \

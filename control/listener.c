@@ -355,7 +355,7 @@ static void *thread_main(void *arg)
 		return 0;
 	}
 	{
-		/* Poked (ts_control_poke) when a program thread leaves. */
+		/* Poked (poke()) when the last registered thread leaves. */
 		uint64_t one = 1ull << (ts_signal - 1);
 		ts_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&one, 0, sizeof one, 0, 0);
 	}
@@ -392,7 +392,13 @@ static int start_thread(void)
 	return -r;
 }
 
-static int force_thread; /* THREADSTOP_LISTENER=thread: the fallback, for tests */
+/* THREADSTOP_LISTENER=thread: the fallback, for tests.  Sanitizer runtimes must know
+ * every thread that runs instrumented code: a sanitized shim always takes it. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+static int force_thread = 1;
+#else
+static int force_thread;
+#endif
 
 /* Start this process's listener, once.  Async-signal-safe on the main path (the fork
  * child's timer calls it from the cancel signal's handler): a raw clone.  The fallback
@@ -472,24 +478,26 @@ void ts_control_lazy(int in_handler)
 		ts_sys(SYS_timer_delete, id, 0, 0, 0, 0, 0);
 }
 
+/* The last registered thread left (registry.c): the pthread fallback looks whether the
+ * program has any thread left. */
+static void poke(void)
+{
+	if (ctl.mode == MODE_THREAD && ctl.tid > 0)
+		ts_send_tid(ctl.tid);
+}
+
 /* From the constructor, after the registry exists. */
 void ts_control_init(void)
 {
 	const char *e = getenv("THREADSTOP_LISTENER");
-	force_thread = e && !strcmp(e, "thread");
+	force_thread |= e && !strcmp(e, "thread");
+	ts_registry_on_empty(poke);
 	ts_rawthread_init();
 	start(1);
 	if (ctl.mode != MODE_NONE)
 		ts_debug("threadstop: listener: %s, tid %d\n",
 			 ctl.mode == MODE_RAW ? "a thread of its own (clone without CLONE_FILES)" : "a pthread with unshare(CLONE_FILES)",
 			 (int)ctl.tid);
-}
-
-/* A program thread left (registry.c): the pthread fallback looks whether it was the last. */
-void ts_control_poke(void)
-{
-	if (ctl.mode == MODE_THREAD && ctl.tid > 0)
-		ts_send_tid(ctl.tid);
 }
 
 /* A stop often makes the program finish: let the reply to the request that caused it go

@@ -1,13 +1,12 @@
 /* The control plane as the rest of the shim sees it (control/listener.c): started by the
  * constructor, its lock in the one fork list (preload/fork.c), started late in a fork
- * child (preload/cancel.c), told when a program thread leaves (preload/registry.c). */
+ * child (preload/cancel.c). */
 #ifndef TS_CONTROL_SERVER_H
 #define TS_CONTROL_SERVER_H
 
 #include "ts.h"
 
 void ts_control_init(void) TS_HIDDEN;
-void ts_control_poke(void) TS_HIDDEN;
 void ts_control_lock(void) TS_HIDDEN;
 void ts_control_unlock(void) TS_HIDDEN;
 void ts_control_fork_child(void) TS_HIDDEN;

@@ -4,13 +4,18 @@
 #include <unistd.h>
 #include "lock.h"
 #include "registry.h"
-#include "server.h"
 
 __thread struct ts_thread ts_tls __attribute__((tls_model("initial-exec"))) = { .stop = TS_NEW };
 
 static ts_lock_t registry_mutex = TS_LOCK_INIT; /* lock.h: shared with the listener */
 static struct ts_thread *registry;
 static pthread_key_t exit_key;
+static void (*on_empty)(void);
+
+void ts_registry_on_empty(void (*fn)(void))
+{
+	on_empty = fn;
+}
 static int exit_key_ok;
 
 void ts_registry_lock(void) { ts_lock(&registry_mutex); }
@@ -57,8 +62,8 @@ static void on_thread_exit(void *p)
 	__atomic_store_n(&t->stop, TS_DEAD, __ATOMIC_RELEASE);
 	last = !registry;
 	ts_registry_unlock();
-	if (last)
-		ts_control_poke(); /* the listener's fallback leaves with the last thread */
+	if (last && on_empty)
+		on_empty(); /* the listener's fallback leaves with the last thread */
 }
 
 /* Called by the thread itself, when it starts or at its first interposed call. */
