@@ -31,7 +31,6 @@
 #include "calls.h"
 #include "commands.h"
 #include "conn.h"
-#include "lock.h"
 #include "log.h"
 #include "rawthread.h"
 #include "registry.h"
@@ -46,7 +45,6 @@ enum { MODE_NONE, MODE_RAW, MODE_THREAD };
 enum { ST_OFF, ST_STARTING, ST_ON };
 
 static struct {
-	ts_lock_t lock;         /* the connections, vs fork */
 	struct ts_conn conn[TS_MAX_CLIENTS];
 	int inflight;           /* a request is being answered (see ts_control_fini) */
 	int state;              /* ST_*: one start per process, whoever asks first */
@@ -265,7 +263,6 @@ static void loop(void)
 		if (r < 0)
 			r = 0; /* EINTR (the fallback is poked when a thread leaves) */
 		now = now_ms();
-		ts_lock(&ctl.lock);
 		for (i = 0; i < n && r > 0; i++)
 			if (map[i] < 0 && pfd[i].revents)
 				on_connect(now);
@@ -304,7 +301,6 @@ static void loop(void)
 				ts_conn_drop(c); /* idle, or not reading its replies */
 			}
 		}
-		ts_unlock(&ctl.lock);
 	}
 }
 
@@ -431,9 +427,6 @@ static void start(int allow_thread)
 	__atomic_store_n(&ctl.state, ST_ON, __ATOMIC_RELEASE);
 }
 
-void ts_control_lock(void) { ts_lock(&ctl.lock); }
-void ts_control_unlock(void) { ts_unlock(&ctl.lock); }
-
 /* The child has one thread and no listener; the parent's is not copied, nor (being in a
  * table of its own) are its descriptors.  A child that execs or exits at once must not
  * pay for a listener: it starts at the child's first interposed call (TS_LAZY), or when
@@ -447,7 +440,6 @@ void ts_control_fork_child(void)
 	} sev;
 	struct itimerspec its = { { 0, 0 }, { 0, TS_FORK_START_MS * 1000000L } };
 	int id = -1;
-	ctl.lock = TS_LOCK_INIT;
 	ctl.state = ST_OFF;
 	ctl.mode = MODE_NONE;
 	ctl.tid = 0;
