@@ -134,9 +134,10 @@ void connect_or_die(struct tsc *c, pid_t pid, double deadline)
 		check_reachable(pid);
 		if (lib_loaded(pid) == 1)
 			die(EXIT_UNREACHABLE,
-			    "pid %d has libthreadstop loaded but no control socket answers as it (%s): a seccomp "
-			    "filter may forbid its listener (THREADSTOP_DEBUG=1 in its environment says why), or "
-			    "another process holds its socket names",
+			    "pid %d has libthreadstop loaded but no control socket answers as it (%s): its "
+			    "listener could not start (a seccomp filter, or no memory or threads left: "
+			    "THREADSTOP_DEBUG=1 in its environment says which), or another process holds its "
+			    "socket names",
 			    (int)pid, pbuf);
 		no_shim(pid);
 	case EACCES:
@@ -147,7 +148,10 @@ void connect_or_die(struct tsc *c, pid_t pid, double deadline)
 		die(EXIT_UNREACHABLE, "pid %d still had too many control clients connected at the deadline; try again",
 		    (int)pid);
 	case ETIMEDOUT:
-		die(EXIT_UNREACHABLE, "pid %d did not greet within the deadline", (int)pid);
+		die(EXIT_UNREACHABLE,
+		    "pid %d did not greet within the deadline (it may be stopped, or its listener out of "
+		    "descriptors or memory)",
+		    (int)pid);
 	case EPROTO:
 		die(EXIT_UNREACHABLE,
 		    "%s is not the threadstop control socket of pid %d (another process serves it, or it speaks "

@@ -52,6 +52,7 @@ static struct {
 	int mode;               /* MODE_* of the running listener */
 	pid_t tid;              /* the listener's */
 	int timer;              /* a fork child's one-shot start timer, or -1 */
+	int forked;             /* a fork child: the listener starts late (ts_control_lazy) */
 	long backoff;           /* ms: the listening socket is not polled before this */
 } ctl = { .timer = -1 };
 
@@ -445,6 +446,7 @@ void ts_control_fork_child(void)
 	ctl.tid = 0;
 	ctl.timer = -1;
 	ctl.inflight = 0;
+	ctl.forked = 1;
 	ts_sock.lfd = -1;
 	if (!(ts_tls.stop & (TS_NEW | TS_DEAD)))
 		__atomic_fetch_or(&ts_tls.stop, TS_LAZY, __ATOMIC_RELAXED);
@@ -459,12 +461,15 @@ void ts_control_fork_child(void)
 	}
 }
 
-/* The fork child's first interposed call (TS_LAZY), or its timer (the cancel signal's
- * handler, si_code SI_TIMER with ts_timer_cookie(): in_handler). */
+/* The fork child's first interposed call (TS_LAZY; or any new thread's, should the
+ * forking thread be gone), or its timer (the cancel signal's handler, si_code SI_TIMER
+ * with ts_timer_cookie(): in_handler). */
 void ts_control_lazy(int in_handler)
 {
 	int id = ctl.timer;
 	__atomic_fetch_and(&ts_tls.stop, ~TS_LAZY, __ATOMIC_RELAXED);
+	if (!ctl.forked || __atomic_load_n(&ctl.state, __ATOMIC_ACQUIRE) == ST_ON)
+		return;
 	start(!in_handler);
 	if (id >= 0 && __atomic_compare_exchange_n(&ctl.timer, &id, -1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		ts_sys(SYS_timer_delete, id, 0, 0, 0, 0, 0);

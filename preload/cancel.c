@@ -37,7 +37,7 @@ void ts_exit_forced(struct ts_thread *t)
 int ts_slow(struct ts_thread *t)
 {
 	int s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
-	if (s & TS_LAZY) { /* a fork child's first call: its listener */
+	if (s & (TS_LAZY | TS_NEW)) { /* a fork child's first call, or a new thread's: its listener */
 		ts_control_lazy(0);
 		s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	}
