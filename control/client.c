@@ -224,6 +224,7 @@ int tsc_read(struct tsc *c, struct tsp_reply *r)
 	for (;;) {
 		char *nl = memchr(c->buf, '\n', c->len);
 		struct pollfd pfd = { c->fd, POLLIN, 0 };
+		struct timespec ts;
 		long n, left;
 		if (nl) {
 			size_t k = (size_t)(nl - c->buf);
@@ -241,7 +242,9 @@ int tsc_read(struct tsc *c, struct tsp_reply *r)
 		left = c->deadline - tsc_now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
-		n = sys(SYS_poll, (long)&pfd, 1, left, 0, 0, 0);
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = left % 1000 * 1000000;
+		n = sys(SYS_ppoll, (long)&pfd, 1, (long)&ts, 0, 0, 0); /* (aarch64 has no poll) */
 		if (n == -EINTR || n == 0)
 			continue;
 		if (n < 0)

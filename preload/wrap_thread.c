@@ -74,8 +74,9 @@ TS_EXPORT int pthread_setcancelstate(int state, int *old)
  * and retries its futex wait after EINTR, so its join cannot be interrupted; the wrapper
  * makes that wait itself, through the cancellable syscall, and lets glibc's join finish
  * once the word is 0.  The word's offset in glibc's thread descriptor is learnt once from
- * the kernel (PR_GET_TID_ADDRESS gives the main thread's); where it cannot be, joins pass
- * through unstoppable. */
+ * the kernel (PR_GET_TID_ADDRESS gives the main thread's), else taken from arch.h and
+ * checked against the main thread's tid; where neither works, joins pass through
+ * unstoppable. */
 static long tid_offset = -1;
 
 void ts_join_init(void)
@@ -83,7 +84,7 @@ void ts_join_init(void)
 	char *addr = 0, *self = (char *)pthread_self();
 	long off;
 	if (ts_sys(SYS_prctl, PR_GET_TID_ADDRESS, (long)&addr, 0, 0, 0, 0) != 0 || !addr)
-		return;
+		addr = self + TS_ARCH_GLIBC_TID_OFFSET; /* (no CONFIG_CHECKPOINT_RESTORE, qemu-user) */
 	off = addr - self;
 	if (off > 0 && off < 4096 && *(pid_t *)addr == (pid_t)ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0))
 		tid_offset = off;

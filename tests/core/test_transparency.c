@@ -13,6 +13,7 @@ static void expect_pass(const char *scenario)
 {
 	struct run r;
 	char *argv[] = { TSPROBE, (char *)scenario, 0 };
+	skip_if_emulated(scenario, 0);
 	run_env(&r, argv, LIBTHREADSTOP, 0);
 	cr_log_info("%s:\n%s", scenario, r.out);
 	cr_assert_eq(r.status, 0, "tsprobe %s exited %d:\n%s", scenario, r.status, r.out);
@@ -30,6 +31,7 @@ Test(transparency, fork_from_threads_under_load, .timeout = 120)
 	struct run r;
 	char *argv[] = { TSPROBE, "fork", 0 };
 	char *asan[] = { "TSPROBE_NO_THREADS_IN_FORK=1", 0 };
+	skip_if_emulated("fork", 0);
 	run_env(&r, argv, LIBTHREADSTOP, getenv("THREADSTOP_TEST_PRELOAD_FIRST") ? asan : 0);
 	cr_log_info("%s", r.out);
 	cr_assert_eq(r.status, 0, "%s", r.out);
@@ -45,6 +47,7 @@ Test(transparency, with_jemalloc_or_tcmalloc_preloaded, .timeout = 120)
 	static const char *const allocs[] = { "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
 					      "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4" };
 	int ran = 0;
+	skip_if_emulated("program", "allocators");
 	for (unsigned i = 0; i < 2; i++) {
 		char list[2][1024];
 		if (access(allocs[i], R_OK))
@@ -82,6 +85,7 @@ Test(transparency, silent_unless_debug, .timeout = 60)
 	struct run plain, shim, debug;
 	char *argv[] = { "/bin/sh", "-c", "echo out; echo err >&2; ls / >/dev/null; sleep 0.01; cat /etc/hostname >/dev/null; echo done", 0 };
 	char *dbg[] = { "THREADSTOP_DEBUG=1", 0 };
+	skip_if_emulated("program", "/bin/sh");
 	run_env(&plain, argv, "", 0);
 	run_env(&shim, argv, LIBTHREADSTOP, 0);
 	run_env(&debug, argv, LIBTHREADSTOP, dbg);
@@ -96,6 +100,7 @@ Test(transparency, no_fd_leaks_into_exec, .timeout = 60)
 	struct run plain, shim;
 	/* the shell runs with the shim; the ls it execs runs without it and lists its fds */
 	char *argv[] = { "/bin/sh", "-c", "exec env -u LD_PRELOAD ls /proc/self/fd", 0 };
+	skip_if_emulated("program", "/bin/sh");
 	run_env(&plain, argv, "", 0);
 	run_env(&shim, argv, LIBTHREADSTOP, 0);
 	cr_assert_eq(shim.status, 0, "%s", shim.out);

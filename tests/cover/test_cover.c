@@ -26,6 +26,7 @@ static void expect_pass(const char *prog, const char *scenario, const char *name
 {
 	struct run r;
 	char *argv[] = { (char *)prog, (char *)scenario, (char *)name, 0 };
+	skip_if_emulated(scenario, name);
 	run(&r, argv, preload, preload ? 0 : "COVER_WITHOUT_SHIM=1");
 	cr_log_info("%s %s:\n%s", scenario, name, r.out);
 	cr_assert_eq(r.status, 0, "%s %s %s exited %d:\n%s", prog, scenario, name, r.status, r.out);

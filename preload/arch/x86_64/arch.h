@@ -5,6 +5,7 @@
 #ifndef TS_ARCH_H
 #define TS_ARCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <ucontext.h>
 
@@ -80,5 +81,11 @@ static inline void *ts_arch_tls_setup(void *area, size_t size)
 	*(uintptr_t *)(tp + 0x30) = pguard;
 	return tp;
 }
+
+/* The offset of the tid word (CLONE_CHILD_CLEARTID) in glibc's struct pthread: after
+ * tcbhead_t (704 bytes) and a list_t.  Joins use it where prctl(PR_GET_TID_ADDRESS) is
+ * missing (kernels without CONFIG_CHECKPOINT_RESTORE), and only if the main thread's word
+ * holds its tid (wrap_thread.c). */
+#define TS_ARCH_GLIBC_TID_OFFSET 720
 
 #endif

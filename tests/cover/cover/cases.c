@@ -3,6 +3,7 @@
  * translated.  Every entry of calls.def that blocks in one system call has a case. */
 #define _GNU_SOURCE
 #undef _FILE_OFFSET_BITS
+#include <dlfcn.h>
 #include "cover.h"
 
 /* glibc's BSD sigpause, which <signal.h> does not declare under its name. */
@@ -81,7 +82,20 @@ static long c_accept(struct res *r) { long fd = R(accept(r->fd[0], 0, 0)); if (f
 static long c_accept4(struct res *r) { long fd = R(accept4(r->fd[0], 0, 0, SOCK_CLOEXEC)); if (fd >= 0) close((int)fd); return fd < 0 ? fd : 0; }
 
 static long c_send(struct res *r) { return R(send(r->fd[0], obuf, 4, 0)); }
+#ifdef __aarch64__
+/* glibc for aarch64 keeps __send only as a compat symbol (__send@GLIBC_2.17), which new
+ * programs cannot link against: bind it by name, as an old binary's reference is bound
+ * (to the shim's unversioned __send when it is preloaded, else to glibc's). */
+static long c___send(struct res *r)
+{
+	union { void *p; ssize_t (*f)(int, const void *, size_t, int); } u = { dlsym(RTLD_DEFAULT, "__send") };
+	if (!u.p)
+		u.p = dlvsym(RTLD_DEFAULT, "__send", "GLIBC_2.17");
+	return R(u.f(r->fd[0], obuf, 4, 0));
+}
+#else
 static long c___send(struct res *r) { return R(__send(r->fd[0], obuf, 4, 0)); }
+#endif
 static long c_sendto(struct res *r) { return R(sendto(r->fd[0], obuf, 4, 0, 0, 0)); }
 static long c_sendmsg(struct res *r)
 {
