@@ -447,6 +447,15 @@ void ts_control_fork_child(void)
 	ctl.timer = -1;
 	ctl.inflight = 0;
 	ctl.forked = 1;
+	for (int i = 0; i < TS_MAX_CLIENTS; i++) { /* the parent's connections: not ours */
+		struct ts_conn *c = &ctl.conn[i];
+		ts_pages_free(c->out, TS_OUT_MAX);
+		c->out = 0;
+		c->outlen = c->outoff = c->inlen = 0;
+		c->closing = 0;
+		c->partial = 0;
+		c->fd = -1;
+	}
 	ts_sock.lfd = -1;
 	if (!(ts_tls.stop & (TS_NEW | TS_DEAD)))
 		__atomic_fetch_or(&ts_tls.stop, TS_LAZY, __ATOMIC_RELAXED);
