@@ -413,8 +413,12 @@ static void start(int allow_thread)
 		if (r < 0)
 			ts_debug("threadstop: listener: no control socket (%d)\n", -r);
 	} else if (allow_thread) {
-		ts_debug("threadstop: listener: clone without CLONE_FILES refused (%d); falling back to a thread "
-			 "with unshare(CLONE_FILES)\n", -r);
+		if (force_thread)
+			ts_debug("threadstop: listener: the fallback (THREADSTOP_LISTENER=thread, or a sanitized "
+				 "build): a thread with unshare(CLONE_FILES)\n");
+		else
+			ts_debug("threadstop: listener: clone without CLONE_FILES refused (%d); falling back to a "
+				 "thread with unshare(CLONE_FILES)\n", -r);
 		ctl.mode = MODE_THREAD;
 		r = start_thread();
 		if (r == 0 && (r = wait_ready()) < 0)
