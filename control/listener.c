@@ -389,8 +389,8 @@ static int start_thread(void)
 	return -r;
 }
 
-/* THREADSTOP_LISTENER=thread: the fallback, for tests.  Sanitizer runtimes must know
- * every thread that runs instrumented code: a sanitized shim always takes it. */
+/* THREADSTOP_LISTENER=thread: the fallback, for tests; valgrind too.  Sanitizer runtimes
+ * must know every thread that runs instrumented code: a sanitized shim always takes it. */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 static int force_thread = 1;
 #else
@@ -414,8 +414,8 @@ static void start(int allow_thread)
 			ts_debug("threadstop: listener: no control socket (%d)\n", -r);
 	} else if (allow_thread) {
 		if (force_thread)
-			ts_debug("threadstop: listener: the fallback (THREADSTOP_LISTENER=thread, or a sanitized "
-				 "build): a thread with unshare(CLONE_FILES)\n");
+			ts_debug("threadstop: listener: the fallback (THREADSTOP_LISTENER=thread, valgrind, or a "
+				 "sanitized build): a thread with unshare(CLONE_FILES)\n");
 		else
 			ts_debug("threadstop: listener: clone without CLONE_FILES refused (%d); falling back to a "
 				 "thread with unshare(CLONE_FILES)\n", -r);
@@ -499,8 +499,11 @@ static void poke(void)
 /* From the constructor, after the registry exists. */
 void ts_control_init(void)
 {
-	const char *e = getenv("THREADSTOP_LISTENER");
+	const char *e = getenv("THREADSTOP_LISTENER"), *pre = getenv("LD_PRELOAD");
 	force_thread |= e && !strcmp(e, "thread");
+	/* valgrind runs only the clones of a threads library, and ends the program at any
+	 * other: under it (its preloads are there), the fallback */
+	force_thread |= pre && strstr(pre, "/vgpreload_") != 0;
 	ts_registry_on_empty(poke);
 	ts_rawthread_init();
 	start(1);
