@@ -53,6 +53,7 @@ static struct {
 	pid_t tid;              /* the listener's */
 	int timer;              /* a fork child's one-shot start timer, or -1 */
 	int forked;             /* a fork child: the listener starts late (ts_control_lazy) */
+	int filters;            /* seccomp filters when the process started (Seccomp_filters) */
 	long backoff;           /* ms: the listening socket is not polled before this */
 } ctl = { .timer = -1 };
 
@@ -198,9 +199,10 @@ static void on_connect(long now)
 /* The pthread fallback counts for glibc, so the process would outlive its last program
  * thread: leave when no registered thread is left and only one other thread (the last
  * one, exiting) remains, so that glibc's exit(0) follows as without the shim. */
-static int threads_now(void)
+/* A number of /proc/self/status ("\nThreads:\t"), or -1.  Raw system calls. */
+static int status_field(const char *key)
 {
-	char buf[2048], *p;
+	char buf[4096], *p;
 	int fd = (int)ts_sys(SYS_openat, AT_FDCWD, (long)"/proc/self/status", O_RDONLY | O_CLOEXEC, 0, 0, 0);
 	long n = fd < 0 ? -1 : ts_sys(SYS_read, fd, (long)buf, sizeof buf - 1, 0, 0, 0);
 	int k = 0;
@@ -209,11 +211,16 @@ static int threads_now(void)
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
-	if (!(p = strstr(buf, "\nThreads:\t")))
+	if (!(p = strstr(buf, key)))
 		return -1;
-	for (p += 10; *p >= '0' && *p <= '9'; p++)
+	for (p += strlen(key); *p >= '0' && *p <= '9'; p++)
 		k = k * 10 + (*p - '0');
 	return k;
+}
+
+static int threads_now(void)
+{
+	return status_field("\nThreads:\t");
 }
 
 static int program_gone(void)
@@ -483,7 +490,17 @@ void ts_control_lazy(int in_handler)
 	__atomic_fetch_and(&ts_tls.stop, ~TS_LAZY, __ATOMIC_RELAXED);
 	if (!ctl.forked || __atomic_load_n(&ctl.state, __ATOMIC_ACQUIRE) == ST_ON)
 		return;
-	start(!in_handler);
+	if (status_field("\nSeccomp_filters:\t") > ctl.filters) {
+		/* The program installed a seccomp filter of its own since it started (sandboxed
+		 * workers do, before forking them): it was written for the program's calls,
+		 * and may kill on a clone it does not expect.  No listener in this child. */
+		int st = ST_OFF;
+		if (__atomic_compare_exchange_n(&ctl.state, &st, ST_ON, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			ts_debug("threadstop: listener: the program installed a seccomp filter: no control plane "
+				 "in this fork child\n");
+	} else {
+		start(!in_handler);
+	}
 	if (id >= 0 && __atomic_compare_exchange_n(&ctl.timer, &id, -1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		ts_sys(SYS_timer_delete, id, 0, 0, 0, 0, 0);
 }
@@ -504,6 +521,7 @@ void ts_control_init(void)
 	/* valgrind runs only the clones of a threads library, and ends the program at any
 	 * other: under it (its preloads are there), the fallback */
 	force_thread |= pre && strstr(pre, "/vgpreload_") != 0;
+	ctl.filters = status_field("\nSeccomp_filters:\t");
 	ts_registry_on_empty(poke);
 	ts_rawthread_init();
 	start(1);

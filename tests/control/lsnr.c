@@ -9,7 +9,10 @@
  *                ECANCELED; the parent waits for it and exits with its status
  *   forkspin     fork a child that computes (no call at all) for up to 60 s; print
  *                "child PID"; wait for it
- *   forkexit N   fork N children that _exit(0) at once, wait for each; print "done" */
+ *   forkexit N   fork N children that _exit(0) at once, wait for each; print "done"
+ *   sandbox      install a seccomp filter that kills the process at a thread clone
+ *                without CLONE_FILES (as sandboxes check clone's flags), then fork a
+ *                child that blocks in accept; print "child PID"; wait for it */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -18,7 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +93,22 @@ static int wait_child(pid_t c)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Kill the process at clone(flags) with CLONE_THREAD and without CLONE_FILES. */
+static int sandbox(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, CLONE_THREAD | CLONE_FILES),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CLONE_THREAD, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof f / sizeof f[0], f };
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -98,11 +123,13 @@ int main(int argc, char **argv)
 			return 1;
 		pthread_exit(0);
 	}
-	if (!strcmp(mode, "forkworker")) {
+	if (!strcmp(mode, "forkworker") || !strcmp(mode, "sandbox")) {
 		struct sockaddr sa = { .sa_family = AF_UNIX };
 		int s = socket(AF_UNIX, SOCK_STREAM, 0);
 		/* autobind: an abstract name of the kernel's choice */
 		if (s < 0 || bind(s, &sa, sizeof(sa_family_t)) || listen(s, 1))
+			return 1;
+		if (mode[0] == 's' && sandbox())
 			return 1;
 		if ((c = fork()) == 0) {
 			int a = accept(s, 0, 0);
@@ -132,6 +159,6 @@ int main(int argc, char **argv)
 		printf("done\n");
 		return 0;
 	}
-	fprintf(stderr, "usage: lsnr fds|exhaust|pexit|forkworker|forkspin|forkexit [N]\n");
+	fprintf(stderr, "usage: lsnr fds|exhaust|pexit|forkworker|forkspin|forkexit [N]|sandbox\n");
 	return 2;
 }

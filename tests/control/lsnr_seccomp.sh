@@ -39,4 +39,17 @@ wait_list $P "^ *$P +sleep +blocked "
 [ $rc = 1 ] || fail "a stop whose signal was refused exited $rc: $(cat "$WORK/sig.out")"
 grep -q "not delivered" "$WORK/sig.out" || fail "not reported as not delivered: $(cat "$WORK/sig.out")"
 gone $P && fail "the target died"
-echo "ok 1 - clone refused: pthread fallback; unshare refused: no control plane, said so; signal refused: not delivered"
+# A program that installs a filter of its own and then forks (a sandboxed worker): the
+# filter kills at a clone it does not expect, so the child gets no listener, and lives.
+"$T" run -- "$LSNR" sandbox >"$WORK/sb.out" 2>"$WORK/sb.err" &
+P=$!; PIDS+=($P)
+wait_grep "$WORK/sb.out" "^child "
+C=$(awk '/^child/ { print $2 }' "$WORK/sb.out"); PIDS+=($C)
+"$T" list $C --timeout=1 >"$WORK/sb.list" 2>&1 && fail "the sandboxed child was listed"
+sleep 0.2
+gone $C && fail "the sandboxed child died (its filter killed it?)"
+grep -q "installed a seccomp filter: no control plane" "$WORK/sb.err" || fail "not said: $(cat "$WORK/sb.err")"
+kill $C
+wait_exit $P
+[ $STATUS = 143 ] || fail "the sandboxed child ended with $STATUS, not by our SIGTERM"
+echo "ok 1 - clone refused: pthread fallback; unshare refused: no control plane, said so; signal refused: not delivered; a sandboxed fork child left alone"
