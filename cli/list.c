@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "procfs.h"
 
 static void fmt_since(char *out, size_t sz, int64_t since_ns, double now)
 {
@@ -125,6 +126,8 @@ int cmd_list(int argc, char **argv)
 	}
 	pid = parse_pid("list", argv[optind]);
 	deadline = now_mono() + timeout;
+	if (ts_proc_without_shim(pid, deadline))
+		return ts_proc_list(pid, json);
 	connect_or_die(&c, pid, deadline);
 	e = fetch_list(&c, &l);
 	if (e)

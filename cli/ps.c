@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "procfs.h"
 
 static void cmdline(pid_t pid, char *out, size_t sz)
 {
@@ -80,12 +81,13 @@ int cmd_ps(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, 0, 'j' },
+		{ "all", no_argument, 0, 'a' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	double timeout = CLI_TIMEOUT_S, deadline;
-	int json = 0, first = 1, o, late = 0, np = 0, k;
+	int json = 0, first = 1, o, late = 0, np = 0, k, all = 0;
 	pid_t *pids = 0;
 	char line[512];
 	FILE *f;
@@ -93,6 +95,8 @@ int cmd_ps(int argc, char **argv)
 	while ((o = next_opt("ps", argc, argv, ":h", opts)) != -1) {
 		if (o == 'j')
 			json = 1;
+		else if (o == 'a')
+			all = 1;
 		else if (o == 't')
 			timeout = parse_seconds("ps", "--timeout", optarg);
 	}
@@ -101,6 +105,8 @@ int cmd_ps(int argc, char **argv)
 		usage_error("ps", "takes no arguments (got '%s')", esc(argv[optind], buf, sizeof buf));
 	}
 	deadline = now_mono() + timeout;
+	if (all)
+		return ts_proc_ps_all(json, deadline);
 	/* Num RefCount Protocol Flags Type St Inode Path: the listening ones (flag
 	 * __SO_ACCEPTCON, 0x10000) with one of our names */
 	f = fopen("/proc/net/unix", "re");

@@ -28,6 +28,9 @@ struct snap {
 	char name[TSP_NAME_MAX];
 	int namelen;
 	const char *foreign; /* not in a wrapper: blocked in this system call of glibc's own */
+	int refused;         /* ignored its stop (which lapsed) after this many refused calls, or -1 */
+	char unforced;       /* a forced stop was made a plain one (force.c) */
+	char exiting;        /* forced out, unwinding */
 };
 
 static struct snap *snaps;  /* the listener's, reused from one request to the next */
@@ -93,6 +96,12 @@ static int snapshot(int names)
 		s->arg = __atomic_load_n(&t->arg, __ATOMIC_RELAXED);
 		s->seq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
 		s->since = -1;
+		s->refused = -1;
+		if (__atomic_load_n(&t->gen_seen, __ATOMIC_ACQUIRE) == __atomic_load_n(&t->gen, __ATOMIC_RELAXED) &&
+		    __atomic_load_n(&t->lapsed, __ATOMIC_RELAXED) && !(s->stop & TS_STOP_BITS))
+			s->refused = __atomic_load_n(&t->refused, __ATOMIC_RELAXED);
+		s->unforced = __atomic_load_n(&t->force_refused, __ATOMIC_RELAXED) && (s->stop & TS_STOP_BITS);
+		s->exiting = __atomic_load_n(&t->exiting, __ATOMIC_ACQUIRE);
 		if (s->call > 0 && s->call < TS_C_count) {
 			/* No clock on the fast path: "since" is when we first saw this call. */
 			if (t->seen_seq != s->seq || !t->seen_ns) {
@@ -115,6 +124,10 @@ static int snapshot(int names)
 			if (nr >= 0 && ts_foreign_stoppable(nr, args[1])) {
 				s->foreign = ts_foreign_name(nr);
 				s->arg = args[0];
+			} else if (nr == SYS_futex) {
+				/* a mutex, rwlock or barrier: shown, never stopped (foreign.c) */
+				s->foreign = "libc:futex";
+				s->arg = -1;
 			}
 		}
 		s->namelen = 0;
@@ -138,13 +151,20 @@ static enum tsp_arg_kind arg_kind(int kind)
 
 static void describe(const struct snap *s, struct tsp_thread *t)
 {
-	int kind = s->call ? ts_call_kind[s->call] : s->foreign ? TS_K_FD : TS_K_API;
+	int kind = s->call ? ts_call_kind[s->call] : s->foreign && s->arg >= 0 ? TS_K_FD : TS_K_NONE;
 	int in_call = s->call || s->foreign;
 	const char *st = s->stop & TS_STOP_BITS ? (in_call ? TSP_ST_PENDING : TSP_ST_STOPPED)
 					       : (in_call ? TSP_ST_BLOCKED : TSP_ST_RUNNING);
 	memset(t, 0, sizeof *t);
 	t->tid = s->tid;
-	snprintf(t->state, sizeof t->state, "%s", st);
+	if (s->unforced)
+		st = TSP_ST_UNFORCED;
+	if (s->exiting)
+		st = TSP_ST_EXITING;
+	if (s->refused >= 0)
+		snprintf(t->state, sizeof t->state, TSP_ST_IGNORED ":%u", (unsigned char)s->refused);
+	else
+		snprintf(t->state, sizeof t->state, "%s", st);
 	snprintf(t->call, sizeof t->call, "%s", s->call ? ts_call_name[s->call] : s->foreign ? s->foreign : "-");
 	tsp_fmt_arg(t->arg, sizeof t->arg, arg_kind(kind), s->arg);
 	t->seq = s->seq;

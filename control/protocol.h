@@ -71,6 +71,11 @@ int tsp_unescape(const char *in, size_t n, char *out, size_t outsz);
 #define TSP_ST_BLOCKED "blocked"        /* no stop, in an interposed blocking call */
 #define TSP_ST_PENDING "stop-pending"   /* stopped, still in a blocking call */
 #define TSP_ST_STOPPED "stopped"        /* stopped, out of any call: its next ones fail */
+#define TSP_ST_IGNORED "ignored"        /* "ignored:N": it retried after N refused calls; the
+					 * stop lapsed and it runs or blocks as without one */
+#define TSP_ST_EXITING "exiting"        /* forced out: its cleanup handlers and destructors run */
+#define TSP_ST_UNFORCED "force-refused" /* forced, but the unwind would have been caught
+					 * (catch (...)): stopped as by a plain stop instead */
 
 /* One thread, as a `thread` line of `list` or a `stopped` or `undelivered` line of `stop`. */
 struct tsp_thread {

@@ -47,6 +47,19 @@ int thread_stop_tid(pid_t tid, unsigned flags);
  * takes effect at its next interposed call. */
 int thread_stop(pid_t pid, const char *selector, unsigned flags);
 
+/* What thread_stop_grace() did. */
+#define THREAD_STOP_LEFT 0   /* the plain stop did: the thread exited or left its call */
+#define THREAD_STOP_FORCED 1 /* the thread ignored the stop, or was still in its call (or
+			      * blocked again) when the grace was up: it was force-stopped */
+
+/* A plain stop of thread `tid` of this process, escalated to a forced one when the
+ * thread has neither exited nor left its blocking call after grace_ms milliseconds, or
+ * as soon as it ignores the stop (it retried a call the stop failed twice).  Waits for that
+ * (polling every millisecond, in raw system calls), up to grace_ms.  Returns
+ * THREAD_STOP_LEFT or THREAD_STOP_FORCED, or -1 with errno ESRCH (no such thread
+ * registered with the shim) or EINVAL (tid is the calling thread). */
+int thread_stop_grace(pid_t tid, unsigned grace_ms);
+
 /* Nonzero when the calling thread has a stop pending. */
 int thread_stop_pending(void);
 

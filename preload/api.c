@@ -2,6 +2,7 @@
  * or this one, through its control socket) is the control client's (control/client.c). */
 #define _GNU_SOURCE
 #include <string.h>
+#include <sys/syscall.h>
 #include "client.h"
 #include "threadstop.h"
 #include "registry.h"
@@ -23,6 +24,57 @@ TS_EXPORT int thread_stop_tid(pid_t tid, unsigned flags)
 		return -1;
 	}
 	return 0;
+}
+
+/* Where t stands since the stop that saw it at call counter seq: 0 still in that call,
+ * 1 left it (or was in none), 2 ignored the stop.  Registry locked. */
+static int grace_state(struct ts_thread *t, unsigned seq, int call)
+{
+	int s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&t->lapsed, __ATOMIC_RELAXED) && !(s & TS_STOP_BITS) &&
+	    __atomic_load_n(&t->gen_seen, __ATOMIC_ACQUIRE) == __atomic_load_n(&t->gen, __ATOMIC_RELAXED))
+		return 2;
+	if (!call || __atomic_load_n(&t->seq, __ATOMIC_RELAXED) != seq)
+		return !(s & TS_STOP_BITS) && __atomic_load_n(&t->call, __ATOMIC_RELAXED) ? 0 : 1;
+	return 0;
+}
+
+TS_EXPORT int thread_stop_grace(pid_t tid, unsigned grace_ms)
+{
+	struct timespec ms = { 0, 1000000 };
+	struct ts_thread *t;
+	unsigned char ok;
+	unsigned seq = 0, i;
+	int call = 0, st = 0;
+	if (tid == gettid()) {
+		errno = EINVAL;
+		return -1;
+	}
+	ts_registry_lock();
+	if ((t = ts_find_tid(tid))) {
+		seq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+		call = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
+	}
+	ts_registry_unlock();
+	if (!t || !ts_stop_tids(&tid, 1, 0, &ok)) {
+		errno = ESRCH;
+		return -1;
+	}
+	for (i = 0; i <= grace_ms; i++) {
+		ts_registry_lock();
+		t = ts_find_tid(tid);
+		st = t ? grace_state(t, seq, call) : 1;
+		ts_registry_unlock();
+		/* a thread blocked again with its stop cleared (st 0 after leaving) waits out the grace */
+		if (st)
+			break;
+		if (i < grace_ms)
+			ts_sys(SYS_nanosleep, (long)&ms, 0, 0, 0, 0, 0);
+	}
+	if (st == 1)
+		return THREAD_STOP_LEFT;
+	ts_stop_tids(&tid, 1, TS_FORCE, &ok);
+	return THREAD_STOP_FORCED;
 }
 
 TS_EXPORT int thread_stop_pending(void)

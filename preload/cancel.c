@@ -14,23 +14,54 @@
  *    one error glibc's futex callers expect; the wrapper turns it into ECANCELED. */
 #define _GNU_SOURCE
 #include <linux/futex.h>
+#include <linux/magic.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include "cancel.h"
+#include "force.h"
 #include "foreign.h"
+#include "log.h"
 #include "registry.h"
 #include "send.h"
 #include "server.h"
 #include "sigvirt.h"
 
 /* Cleanup handlers and destructors may make interposed calls: they must fail, not block
- * and not exit a second time. */
-void ts_exit_forced(struct ts_thread *t)
+ * and not exit a second time.  A thread forced out of a condition wait holds its mutex
+ * (glibc re-acquires it): the program's cleanup handlers, if it pushed any, expect it
+ * held, as after a POSIX cancellation; a program that pushed none was not written for
+ * cancellation and would be left with a mutex no one can unlock, so it is unlocked. */
+void ts_exit_forced(struct ts_thread *t, pthread_mutex_t *held)
 {
+	int cleanups = 0;
 	__atomic_fetch_or(&t->stop, TS_STOP, __ATOMIC_RELAXED);
 	__atomic_fetch_and(&t->stop, ~TS_FORCE, __ATOMIC_RELAXED);
+	if (ts_force_check(t->chain_base, &cleanups)) {
+		/* The unwind would be caught (glibc aborts the process): a plain stop instead. */
+		__atomic_store_n(&t->force_refused, 1, __ATOMIC_RELAXED);
+		ts_debug("threadstop: tid %d: not forced: a catch (...), an exception specification or a "
+			 "noexcept frame would catch the unwind; stopped instead\n", (int)t->tid);
+		return;
+	}
+	ts_debug("threadstop: tid %d forced out%s%s\n", (int)t->tid, held ? (cleanups ? ", its mutex held for its cleanup handlers" : ", its mutex unlocked") : "", "");
+	if (held && !cleanups)
+		pthread_mutex_unlock(held);
 	t->call = TS_C_none;
+	__atomic_store_n(&t->exiting, 1, __ATOMIC_RELEASE);
 	pthread_exit(PTHREAD_CANCELED);
+}
+
+void ts_stop_clear(struct ts_thread *t, int lapsed)
+{
+	unsigned gen = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE);
+	if (lapsed)
+		__atomic_store_n(&t->lapsed, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_and(&t->stop, ~TS_STOP, __ATOMIC_SEQ_CST);
+	/* A new stop marked since we looked (the stopper bumps gen before it marks) stays. */
+	if (__atomic_load_n(&t->gen, __ATOMIC_SEQ_CST) != gen)
+		__atomic_fetch_or(&t->stop, TS_STOP, __ATOMIC_SEQ_CST);
 }
 
 /* An interposed call found its token nonzero. */
@@ -56,9 +87,78 @@ int ts_slow(struct ts_thread *t)
 		t->pcancel_held = 1;
 		s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	}
-	if (s & TS_FORCE)
-		ts_exit_forced(t);
+	if (s & TS_FORCE) {
+		ts_exit_forced(t, 0);
+		s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	}
 	return s & TS_STOP ? TS_CANCEL : TS_GO;
+}
+
+/* A read of this fd cannot block for ever: a regular file or a block device, except
+ * where the file system makes reads wait (procfs: /proc/kmsg; FUSE: its daemon). */
+static int never_blocks(long fd)
+{
+	struct stat st;
+	struct statfs sf;
+	if (fd < 0 || ts_sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+		return 0;
+	if (ts_sys(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0))
+		return 0;
+	return sf.f_type != PROC_SUPER_MAGIC && sf.f_type != FUSE_SUPER_MAGIC;
+}
+
+/* The stop refuses call `id` (on `arg`): count it, unless the thread is retrying, which
+ * ignores the stop.  The stop lapses when the thread enters a call it refused twice
+ * already (the same call on the same fd or timeout: the blocked call, then its first
+ * retry, as "the next call fails too" promises), or any call after TS_REFUSE_MAX refused
+ * ones: the token is cleared and the call blocks as without a stop.  So a thread that
+ * retries for ever costs two, at most eight, failed calls, never a spin.  Returns 1 to
+ * refuse, 0 to go in. */
+static int refuse(struct ts_thread *t, int id, long arg, int entering)
+{
+	unsigned gen = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE);
+	int i, n;
+	if (t->gen_seen != gen) {
+		t->nrefusals = 0;
+		__atomic_store_n(&t->refused, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->lapsed, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->gen_seen, gen, __ATOMIC_RELEASE);
+	}
+	n = t->nrefusals;
+	for (i = 0; i < n; i++)
+		if (t->refusals[i].call == id && t->refusals[i].arg == arg)
+			break;
+	if (entering) {
+		if ((i < n && t->refusals[i].n >= TS_REFUSE_SAME) || t->refused >= TS_REFUSE_MAX) {
+			ts_debug("threadstop: tid %d ignored its stop (%d refused calls, retried %s): it lapses\n",
+				 (int)t->tid, t->refused, ts_call_name[id]);
+			ts_stop_clear(t, 1);
+			return 0;
+		}
+	}
+	if (i < n) {
+		t->refusals[i].n++;
+	} else if (n < TS_REFUSE_MAX) {
+		t->refusals[n].call = id;
+		t->refusals[n].arg = arg;
+		t->refusals[n].n = 1;
+		t->nrefusals = (char)(n + 1);
+	}
+	__atomic_store_n(&t->refused, t->refused + 1, __ATOMIC_RELAXED);
+	return 1;
+}
+
+int ts_slow_call(struct ts_thread *t, int id, long arg, int entering)
+{
+	int r = ts_slow(t);
+	if (r != TS_CANCEL)
+		return r;
+	if (entering && ts_call_policy[id] == TS_P_IO && never_blocks(arg))
+		return TS_PASS;
+	if (refuse(t, id, arg, entering))
+		return TS_CANCEL;
+	/* lapsed; a forced stop may have come meanwhile */
+	return ts_slow(t);
 }
 
 /* The waiter's side of the stopper's broadcast (stop.c): leave the slot; if a stopper is

@@ -12,11 +12,21 @@ enum { TS_GO = 0, TS_CANCEL = 1, TS_PASS = 2 };
 
 void ts_cancel_init(void) TS_HIDDEN;  /* installs the cancel signal's handler */
 int ts_slow(struct ts_thread *t) TS_HIDDEN;
-void ts_exit_forced(struct ts_thread *t) __attribute__((noreturn)) TS_HIDDEN;
+/* ts_slow() for a blocking call: `entering` it, or leaving it interrupted.  Counts the
+ * calls the stop refuses and lets it lapse when the thread retries (DESIGN rule 2). */
+int ts_slow_call(struct ts_thread *t, int id, long arg, int entering) TS_HIDDEN;
+/* Clear this thread's stop; `lapsed`: because it ignored it (list: ignored).  For the
+ * runtimes (python.c) as for thread_stop_clear(). */
+void ts_stop_clear(struct ts_thread *t, int lapsed) TS_HIDDEN;
+/* A forced stop: exit through pthread_exit, releasing `held` (the mutex of a condition
+ * wait, or 0) unless the program's cleanup handlers will run and expect it held.
+ * Returns, with the stop made a plain one, when the unwind would be caught (force.c). */
+void ts_exit_forced(struct ts_thread *t, pthread_mutex_t *held) TS_HIDDEN;
 void ts_cond_leave(struct ts_thread *t) TS_HIDDEN;
 void ts_join_init(void) TS_HIDDEN;  /* wrap_thread.c: where glibc keeps a thread's tid */
 
-/* A blocking syscall, cancellable (policy PLAIN).  The fast path: one TLS load of the
+/* A blocking syscall, cancellable (policy PLAIN, and IO: a read of a regular file or a
+ * block device passes, checked on the slow path only, in ts_slow_call).  The fast path: one TLS load of the
  * token and a branch, then a few plain stores that describe the call for `list` and for
  * the stopper (who signals the thread only while call is set). */
 TS_INLINE long ts_block_plain(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
@@ -25,10 +35,11 @@ TS_INLINE long ts_block_plain(int id, long arg, long nr, long a, long b, long c,
 	long r;
 	int saved;
 	long saved_arg;
+	int entering = 1;
 
 	if (unlikely(t->stop)) {
 	slow:
-		switch (ts_slow(t)) {
+		switch (ts_slow_call(t, id, arg, entering)) {
 		case TS_CANCEL: return -ECANCELED;
 		case TS_PASS: return ts_sys(nr, a, b, c, d, e, f);
 		}
@@ -41,8 +52,10 @@ TS_INLINE long ts_block_plain(int id, long arg, long nr, long a, long b, long c,
 	r = ts_syscall_cp(&t->stop, nr, a, b, c, d, e, f);
 	t->call = saved;
 	t->arg = saved_arg;
-	if (unlikely(r == -EINTR || r == -ECANCELED) && __atomic_load_n(&t->stop, __ATOMIC_RELAXED))
+	if (unlikely(r == -EINTR || r == -ECANCELED) && __atomic_load_n(&t->stop, __ATOMIC_RELAXED)) {
+		entering = 0;
 		goto slow;
+	}
 	return r;
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "calls.h"
 #include "cancel.h"
+#include "force.h"
 #include "fork.h"
 #include "log.h"
 #include "registry.h"
@@ -21,6 +22,7 @@ __attribute__((constructor)) static void ts_init(void)
 	ts_sigvirt_init();
 	ts_cancel_init();
 	ts_stop_init();
+	ts_force_init(); /* before the first thread registers */
 	ts_registry_init();
 	ts_join_init();
 	ts_fork_init();

@@ -2,6 +2,7 @@
  * under one mutex, taken only when a thread starts or ends and by stoppers and `list`. */
 #define _GNU_SOURCE
 #include <unistd.h>
+#include "force.h"
 #include "lock.h"
 #include "registry.h"
 
@@ -75,6 +76,7 @@ void ts_register(struct ts_thread *t)
 	__atomic_or_fetch(&t->stop, TS_BUSY, __ATOMIC_RELAXED);
 	t->tid = gettid();
 	t->self = pthread_self();
+	t->chain_base = ts_force_chain();
 	ts_registry_lock();
 	t->prev = 0;
 	t->next = registry;

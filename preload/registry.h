@@ -16,6 +16,11 @@
 #define TS_LAZY 64u    /* a fork child's thread: start the listener at the next call */
 #define TS_STOP_BITS (TS_STOP | TS_FORCE) /* either kind of stop */
 
+/* A stop lapses when the thread enters a call it refused TS_REFUSE_SAME times already
+ * (the same call on the same fd or timeout), or any call after TS_REFUSE_MAX refusals. */
+#define TS_REFUSE_SAME 2
+#define TS_REFUSE_MAX 8
+
 /* One per thread, in static TLS.  The registry links the live ones. */
 struct ts_thread {
 	int stop;              /* the token (bits above) */
@@ -32,6 +37,16 @@ struct ts_thread {
 	char sig_pending;      /* one arrived meanwhile (sigvirt.c) */
 	char pcancel_held;     /* a pthread_cancel met cancellation disabled (wrap_thread.c) */
 	struct ts_thread *next, *prev;
+	/* Ignored stops (cancel.c: ts_refuse): the stopper bumps gen with each stop; the
+	 * thread counts the calls that stop refused and lets it lapse when it retries one. */
+	unsigned gen, gen_seen;
+	int refused;           /* blocking calls failed by the stop of gen_seen */
+	char lapsed;           /* that stop was ignored and lapsed: the thread blocks again */
+	char force_refused;    /* a forced exit would have been swallowed by a catch (...) */
+	char exiting;          /* forced out: unwinding (cleanup handlers, destructors) */
+	char nrefusals;
+	struct { int call, n; long arg; } refusals[TS_REFUSE_MAX];
+	void *chain_base;      /* the head of glibc's cleanup chain when it registered (force.c) */
 	unsigned seen_seq;     /* control plane: the seq when it first saw this call ... */
 	int64_t seen_ns;       /* ... and when (CLOCK_REALTIME ns) */
 };

@@ -60,6 +60,10 @@ static int cond_kick(struct ts_thread *t, unsigned bits)
 
 int ts_mark(struct ts_thread *t, unsigned bits)
 {
+	if (bits & TS_STOP_BITS) { /* a new stop: its refusals count afresh (cancel.c) */
+		__atomic_store_n(&t->force_refused, 0, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&t->gen, 1, __ATOMIC_SEQ_CST);
+	}
 	return __atomic_fetch_or(&t->stop, bits, __ATOMIC_SEQ_CST);
 }
 

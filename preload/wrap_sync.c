@@ -1,5 +1,6 @@
 /* Interposed condition and semaphore waits.  A condition wait the thread is in when a
- * stop arrives returns ECANCELED with the mutex held; a timed wait, or one begun with a
+ * stop arrives returns ECANCELED with the mutex held (a forced one exits with it
+ * released, unless the program pushed cleanup handlers: cancel.c); a timed wait, or one begun with a
  * stop already pending, is "immune": only a forced stop ends it (runtimes such as
  * CPython wait on condition variables on the way out of a stopped call and treat a
  * failure there as fatal). */
@@ -57,7 +58,7 @@ static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t cl
 	t->call = saved;
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	if (unlikely(s & TS_FORCE))
-		ts_exit_forced(t);
+		ts_exit_forced(t, m);
 	if (unlikely(!immune && (s & TS_STOP)) && r == 0)
 		r = ECANCELED;
 	return r;
@@ -108,7 +109,7 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 	t->call = saved;
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	if (unlikely(s & TS_FORCE))
-		ts_exit_forced(t);
+		ts_exit_forced(t, 0);
 	if (r) {
 		if (e == EINTR && !immune && (s & TS_STOP))
 			e = ECANCELED;

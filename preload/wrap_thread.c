@@ -114,7 +114,10 @@ static int join(int id, pthread_t th, void **ret, clockid_t clock, const struct 
 {
 	int r;
 	if (unlikely(ts_tls.stop)) {
-		switch (ts_slow(&ts_tls)) { /* a forced stop does not return */
+		/* (counted as join_wait's futex wait is, on the joined tid: a join retried for
+		 * ever lapses the stop) */
+		long arg = tid_offset >= 0 ? __atomic_load_n((pid_t *)((char *)th + tid_offset), __ATOMIC_ACQUIRE) : 0;
+		switch (ts_slow_call(&ts_tls, id, arg, 1)) { /* a forced stop does not return */
 		case TS_CANCEL:
 			return ECANCELED;
 		case TS_PASS:

@@ -58,6 +58,8 @@ long engine_prestop(const struct tcall *k, struct res *r)
 	ret = k->call(r);
 	if (k->late)
 		check(ret == k->ready, "%s: begun with a stop pending, it is not failed: %s", k->name, err(ret));
+	else if (k->file)
+		check(ret == k->ready, "%s: a regular file, read with a stop pending: %s", k->name, err(ret));
 	else
 		check(ret == -ECANCELED, "%s: stopped before the call: %s", k->name, err(ret));
 	check(now() - t0 < 5, "%s: at once", k->name);

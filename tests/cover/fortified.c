@@ -110,7 +110,7 @@ static void teardown(struct res *r)
 static void scen_stop(const struct kase *k)
 {
 	const struct table_entry *e = table_find(k->name);
-	struct tcall t = { k->name, k->call, k->ready, e && e->policy == TS_P_LATE };
+	struct tcall t = { k->name, k->call, k->ready, e && e->policy == TS_P_LATE, 0 };
 	struct res r;
 	if (setup(&r, k->setup, 1) == 0) {
 		engine_stop_blocked(&t, &r);
@@ -119,6 +119,7 @@ static void scen_stop(const struct kase *k)
 		printf("ok: %s: no resource blocks it here: checked with a stop before the call\n", k->name);
 	}
 	setup(&r, k->setup, 0);
+	t.file = e && e->policy == TS_P_IO && k->setup == SEEK; /* a regular file when ready */
 	engine_prestop(&t, &r);
 	teardown(&r);
 }

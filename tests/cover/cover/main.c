@@ -23,7 +23,9 @@
 static struct tcall tcall_of(const struct kase *k)
 {
 	const struct table_entry *e = table_find(k->name);
-	return (struct tcall){ k->name, k->call, k->ready, e && e->policy == TS_P_LATE };
+	/* the ready setup of a positioned read is a regular file (resources.c) */
+	return (struct tcall){ k->name, k->call, k->ready, e && e->policy == TS_P_LATE,
+			       e && e->policy == TS_P_IO && k->setup == S_SEEK_IN };
 }
 
 static void prestop(const struct kase *k)
