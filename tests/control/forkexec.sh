@@ -45,8 +45,10 @@ while True:
 PYEOF
 I=$!; PIDS+=($I)
 wait_grep "$WORK/imp.out" ready
-"$T" list $D >"$WORK/imp.list" 2>&1 && fail "the CLI listed an impostor's answer"
-grep -q "does not run with threadstop" "$WORK/imp.list" || fail "impostor: $(cat "$WORK/imp.list")"
+"$T" list $D >"$WORK/imp.list" 2>&1 # (without the shim, list reads /proc)
+grep -q "no shim" "$WORK/imp.list" || fail "the CLI took the impostor for the process: $(cat "$WORK/imp.list")"
+"$T" stop $D all >"$WORK/imp.stop" 2>&1 && fail "the CLI stopped through an impostor"
+grep -q "runs without the shim" "$WORK/imp.stop" || fail "impostor stop: $(cat "$WORK/imp.stop")"
 "$T" ps >"$WORK/ps2.out" 2>&1 || fail "ps exited $?"
 grep -Eq "^ *$D " "$WORK/ps2.out" && fail "ps listed the impostor's name"
 grep -Eq "^ *$F +1 +1 +0 " "$WORK/ps2.out" || fail "ps lost a live process"
