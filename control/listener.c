@@ -460,6 +460,8 @@ void ts_control_fork_child(void)
 	ctl.forked = 1;
 	for (int i = 0; i < TS_MAX_CLIENTS; i++) { /* the parent's connections: not ours */
 		struct ts_conn *c = &ctl.conn[i];
+		if (c->fd < 0 && !c->out)
+			continue; /* (read only: writing would copy a page per slot in every child) */
 		ts_pages_free(c->out, TS_OUT_MAX);
 		c->out = 0;
 		c->outlen = c->outoff = c->inlen = 0;
