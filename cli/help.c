@@ -89,7 +89,7 @@ static const char list_help[] =
 	"\n"
 	"One line per thread of PID known to the shim:\n"
 	"  TID    the kernel thread id\n"
-	"  NAME   the thread name (pthread_setname_np, /proc/PID/task/TID/comm)\n"
+	"  NAME   the thread name (pthread_setname_np; a Python thread's Thread.name)\n"
 	"  STATE  running | blocked (in an interposed call) | stop-pending (stopped, still\n"
 	"         in its call) | stopped (its next blocking call fails)\n"
 	"  CALL   the interposed call (read, accept4, pthread_cond_wait, ...), or libc:NAME\n"

@@ -88,6 +88,10 @@ int ts_slow(struct ts_thread *t)
 		s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	}
 	if (s & TS_FORCE) {
+		/* Never pthread_exit a thread with a Python thread state: it unwinds with
+		 * threadstop.Forced instead (python.c). */
+		if (ts_py_thread())
+			return TS_CANCEL;
 		ts_exit_forced(t, 0);
 		s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	}

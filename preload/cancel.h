@@ -5,6 +5,7 @@
 #define TS_CANCEL_H
 
 #include "calls.h"
+#include "python.h"
 #include "registry.h"
 
 /* What ts_slow() tells a wrapper to do. */
@@ -40,7 +41,7 @@ TS_INLINE long ts_block_plain(int id, long arg, long nr, long a, long b, long c,
 	if (unlikely(t->stop)) {
 	slow:
 		switch (ts_slow_call(t, id, arg, entering)) {
-		case TS_CANCEL: return -ECANCELED;
+		case TS_CANCEL: return ts_py_failed(t, -ECANCELED);
 		case TS_PASS: return ts_sys(nr, a, b, c, d, e, f);
 		}
 	}

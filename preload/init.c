@@ -13,6 +13,7 @@
 #include "send.h"
 #include "sigvirt.h"
 #include "stop.h"
+#include "python.h"
 
 __attribute__((constructor)) static void ts_init(void)
 {
@@ -25,6 +26,7 @@ __attribute__((constructor)) static void ts_init(void)
 	ts_force_init(); /* before the first thread registers */
 	ts_registry_init();
 	ts_join_init();
+	ts_py_init();
 	ts_fork_init();
 	ts_control_init();
 	ts_debug("threadstop: loaded in pid %d; cancel signal %d\n", (int)getpid(), ts_signal);

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #define TS_NAMES_INTERPOSED
 #include "cancel.h"
+#include "python.h"
 
 /* Enter a condition or semaphore wait: the slow path if the token is set, then publish
  * the call.  Returns -1 when the call passes straight to glibc, else whether the wait is
@@ -48,7 +49,8 @@ static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t cl
 	 * (the exchange), paired with the stopper's token store then condition load. */
 	(void)__atomic_exchange_n(&t->cond, c, __ATOMIC_SEQ_CST);
 	s = __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
-	if (unlikely(s & (TS_FORCE | (immune ? 0 : TS_STOP))))
+	/* A Python thread's condition waits (the GIL's) are never failed. */
+	if (unlikely(s & (TS_FORCE | (immune ? 0 : TS_STOP))) && !ts_py_thread())
 		r = ECANCELED;
 	else if (abstime)
 		r = real_timed(id, c, m, clock, abstime);
@@ -57,6 +59,8 @@ static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t cl
 	ts_cond_leave(t);
 	t->call = saved;
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	if (unlikely(s & TS_STOP_BITS) && ts_py_thread())
+		return r;
 	if (unlikely(s & TS_FORCE))
 		ts_exit_forced(t, m);
 	if (unlikely(!immune && (s & TS_STOP)) && r == 0)
@@ -88,13 +92,27 @@ TS_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, cloc
 static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *abstime)
 {
 	struct ts_thread *t = &ts_tls;
-	int saved = t->call, immune = wait_enter(t, id, abstime), r, e, s;
+	int saved = t->call, immune, r, e, s;
 
+	/* CPython's locks: a stop pending when the wait begins fails it too, timed or not,
+	 * with the errno CPython expects for an interruption (python.c). */
+	if (unlikely(t->stop) && ts_py_thread() && ts_py_sem_due(t, sem)) {
+		errno = ts_py_sem_stopped(t, sem);
+		return -1;
+	}
+again:
+	immune = wait_enter(t, id, abstime);
 	if (immune < 0)
 		goto pass;
+	/* In a CPython process timed waits are signalled too: a Python thread's are failed
+	 * (below), another thread's resume. */
+	if (ts_py_present)
+		t->immune = 0;
 	/* Look at the token after publishing the call (see stop.c on membarrier). */
 	s = __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
-	if (unlikely(s & (TS_FORCE | (immune ? 0 : TS_STOP)))) {
+	/* (A Python thread with an exception armed and not raised yet waits: its stop is
+	 * taken after, python.c.) */
+	if (unlikely(s & (TS_FORCE | (immune ? 0 : TS_STOP))) && (!ts_py_thread() || ts_py_sem_due(t, sem))) {
 		r = -1;
 		e = EINTR;
 	} else {
@@ -108,7 +126,15 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 	}
 	t->call = saved;
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
-	if (unlikely(s & TS_FORCE))
+	if (unlikely(s & TS_STOP_BITS) && r && e == EINTR && ts_py_present) {
+		if (ts_py_thread()) {
+			errno = ts_py_sem_stopped(t, sem);
+			return -1;
+		}
+		if (immune && !(s & TS_FORCE))
+			goto again;
+	}
+	if (unlikely(s & TS_FORCE) && !ts_py_thread()) /* (a Python thread's is raised later) */
 		ts_exit_forced(t, 0);
 	if (r) {
 		if (e == EINTR && !immune && (s & TS_STOP))

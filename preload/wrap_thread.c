@@ -10,11 +10,13 @@
 #include <unistd.h>
 #include "cancel.h"
 #include "stop.h"
+#include "python.h"
 
 struct start {
 	void *(*fn)(void *);
 	void *arg;
 	char sig_blocked; /* the creator's virtual mask bit: a new thread inherits the mask */
+	char name[16];    /* a Python thread's threading.Thread.name, for the OS (python.c) */
 };
 
 static void *start(void *p)
@@ -22,6 +24,8 @@ static void *start(void *p)
 	struct start s = *(struct start *)p;
 	free(p);
 	ts_tls.sig_blocked = s.sig_blocked;
+	if (s.name[0])
+		ts_sys(SYS_prctl, PR_SET_NAME, (long)s.name, 0, 0, 0, 0);
 	ts_register(&ts_tls);
 	return s.fn(s.arg);
 }
@@ -35,6 +39,9 @@ TS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 	s->fn = fn;
 	s->arg = arg;
 	s->sig_blocked = ts_tls.sig_blocked;
+	s->name[0] = 0;
+	if (ts_py_names)
+		ts_py_thread_name(s->name);
 	r = REAL(pthread_create)(th, attr, start, s);
 	if (r)
 		free(s);
