@@ -7,6 +7,9 @@
 #ifndef TS_LIBDIR
 #define TS_LIBDIR "/usr/local/lib"
 #endif
+#ifndef TS_LIBNAME
+#define TS_LIBNAME "libthreadstop.so.0"
+#endif
 
 #define EXIT_COMMON \
 	"  2    usage error (the message says which)\n" \
@@ -75,9 +78,9 @@ static const char run_help[] =
 	"      Sets THREADSTOP_SIGNAL to its number.\n"
 	"  -h, --help    this text\n"
 	"\n"
-	"The library is $THREADSTOP_LIB, else ../preload/libthreadstop.so next to this\n"
-	"binary (build tree), else " TS_LIBDIR "/libthreadstop.so.  Statically linked\n"
-	"programs cannot be preloaded.\n"
+	"The library is $THREADSTOP_LIB, else " TS_LIBDIR "/" TS_LIBNAME "\n"
+	"(the build tree's library when this is the build tree's binary).  Statically\n"
+	"linked programs cannot be preloaded.\n"
 	"\n"
 	"exit status: CMD's own when it runs; else\n"
 	"  2    usage error\n"

@@ -13,37 +13,38 @@
 #ifndef TS_LIBDIR
 #define TS_LIBDIR "/usr/local/lib"
 #endif
+#ifndef TS_LIBNAME
+#define TS_LIBNAME "libthreadstop.so.0"
+#endif
 
 static int readable(const char *p) { return p && access(p, R_OK) == 0; }
 
+/* The build tree's library only for the build tree's binary (TS_BUILD_EXE): an installed
+ * threadstop never looks into a build tree, even one that still exists. */
 static void find_lib(char *out, size_t sz)
 {
 	const char *env = getenv("THREADSTOP_LIB");
-	char exe[PATH_MAX], cand[PATH_MAX + 64], buf[ESC_MAX];
-	ssize_t n;
+	char buf[ESC_MAX];
 	if (env && *env) {
 		if (!realpath(env, out) || !readable(out))
 			die(EXIT_NOTFOUND, "THREADSTOP_LIB=%s: cannot read it (%s)", esc(env, buf, sizeof buf), strerror(errno));
 		return;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		char *slash;
-		exe[n] = 0;
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = 0;
-			snprintf(cand, sizeof cand, "%s/../preload/libthreadstop.so", exe);
-			if (readable(cand) && realpath(cand, out))
+#ifdef TS_BUILD_EXE
+	{
+		char exe[PATH_MAX], built[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		if (n > 0) {
+			exe[n] = 0;
+			if (realpath(TS_BUILD_EXE, built) && !strcmp(exe, built) && readable(TS_BUILD_LIB) &&
+			    realpath(TS_BUILD_LIB, out))
 				return;
 		}
 	}
-	snprintf(cand, sizeof cand, "%s/libthreadstop.so", TS_LIBDIR);
-	if (readable(cand) && realpath(cand, out))
+#endif
+	if (readable(TS_LIBDIR "/" TS_LIBNAME) && realpath(TS_LIBDIR "/" TS_LIBNAME, out))
 		return;
-	die(EXIT_NOTFOUND, "cannot find libthreadstop.so (looked next to this binary in the build tree and in %s); "
-			   "set THREADSTOP_LIB to its path",
-	    TS_LIBDIR);
+	die(EXIT_NOTFOUND, "cannot find %s in %s; set THREADSTOP_LIB to its path", TS_LIBNAME, TS_LIBDIR);
 }
 
 int cmd_run(int argc, char **argv)

@@ -78,13 +78,15 @@ static int wait_threads(struct tsc *c, struct tsp_thread *st, int n, double limi
 	char *forced = calloc((size_t)n + 1, 1), *told = calloc((size_t)n + 1, 1);
 	pid_t *esc_tids = calloc((size_t)n + 1, sizeof *esc_tids);
 	double *left_at = calloc((size_t)n + 1, sizeof *left_at);
+	double *reblock_at = calloc((size_t)n + 1, sizeof *reblock_at);
+	unsigned *reblock_seq = calloc((size_t)n + 1, sizeof *reblock_seq);
 	useconds_t delay = 2000;
 
-	if (!done || !forced || !told || !esc_tids || !left_at)
+	if (!done || !forced || !told || !esc_tids || !left_at || !reblock_at || !reblock_seq)
 		die(EXIT_UNREACHABLE, "out of memory");
 	for (i = 0; i < n; i++) {
 		forced[i] = (char)force;
-		left_at[i] = -1;
+		left_at[i] = reblock_at[i] = -1;
 	}
 	while (left) {
 		double el = now_mono() - t0, until;
@@ -139,10 +141,18 @@ static int wait_threads(struct tsc *c, struct tsp_thread *st, int n, double limi
 					       ? F_REBLOCKED
 					       : F_LEFT;
 				/* Out of its call: watch it settle a moment (SETTLE_S) before saying
-				 * what it does now; a runtime's retry blocks again within it. */
+				 * what it does now; a runtime's retry blocks again within it.  Blocked
+				 * again means in one call for SETTLE_S: a thread caught in the write of
+				 * its traceback, or the read of a source file, is passing through. */
 				if (left_at[i] < 0)
 					left_at[i] = el;
-				if (fate == F_LEFT && el - left_at[i] < SETTLE_S && el < limit)
+				if (fate == F_REBLOCKED && (reblock_at[i] < 0 || now->seq != reblock_seq[i])) {
+					reblock_seq[i] = now->seq;
+					reblock_at[i] = el;
+				}
+				if (fate == F_LEFT)
+					reblock_at[i] = -1;
+				if (el < limit && (fate == F_LEFT ? el - left_at[i] < SETTLE_S : el - reblock_at[i] < SETTLE_S))
 					fate = F_WAITING;
 			}
 			else if (el >= (forced[i] || grace < 0 ? limit + (forced_at >= 0 ? forced_at : 0) : grace))
@@ -232,6 +242,8 @@ static int wait_threads(struct tsc *c, struct tsp_thread *st, int n, double limi
 	free(told);
 	free(esc_tids);
 	free(left_at);
+	free(reblock_at);
+	free(reblock_seq);
 	free(l.t);
 	return bad ? EXIT_NOMATCH : EXIT_DONE;
 }

@@ -235,8 +235,8 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 		if (ok[i]) {
 			if (!names_first)
 				snap_name(&snaps[idx[i]]);
-			thread_line(c, ok[i] == TS_UNDELIVERED ? "undelivered" : "stopped", &snaps[idx[i]]);
-			found += ok[i] != TS_UNDELIVERED;
+			thread_line(c, ok[i] == TS_STOP_UNDELIVERED ? "undelivered" : "stopped", &snaps[idx[i]]);
+			found += ok[i] != TS_STOP_UNDELIVERED;
 		}
 	ts_pages_free(tids, bytes);
 	for (k = 0; k < req->nsel; k++) {

@@ -17,9 +17,10 @@ extern "C" {
 /* Stop thread `tid` of the calling process.  Its interposed blocking call returns -1 with
  * errno ECANCELED (or the call returns ECANCELED where it returns an error number), and
  * so does every later one until the thread calls thread_stop_clear().  Returns 0, or -1
- * with errno ESRCH (no such thread of this process runs with the shim), EPERM (the stop
- * is marked, but the signal that interrupts its blocking call was refused, e.g. by a
- * seccomp filter: that call runs on) or EINVAL (bad flags). */
+ * with errno ESRCH (no such thread of this process runs with the shim), EINVAL (bad
+ * flags) or EPERM: the stop was not delivered, because the signal that wakes a blocked
+ * thread was refused (a seccomp filter); the thread stays blocked, and its next
+ * interposed call sees the stop. */
 int thread_stop_tid(pid_t tid, unsigned flags);
 
 /* Stop the threads of process `pid` that `selector` matches, through its control socket

@@ -19,7 +19,7 @@ TS_EXPORT int thread_stop_tid(pid_t tid, unsigned flags)
 		errno = ESRCH;
 		return -1;
 	}
-	if (ok == TS_UNDELIVERED) {
+	if (ok == TS_STOP_UNDELIVERED) {
 		errno = EPERM;
 		return -1;
 	}

@@ -22,7 +22,7 @@ const unsigned char ts_call_kind[TS_C_count] = {
 #undef TS_CALL
 };
 
-static void *bind1(const char *name, const char *ver)
+TS_NO_TSAN static void *bind1(const char *name, const char *ver)
 {
 	void *p = ver ? dlvsym(RTLD_NEXT, name, ver) : 0;
 	return p ? p : dlsym(RTLD_NEXT, name);
@@ -30,8 +30,8 @@ static void *bind1(const char *name, const char *ver)
 
 /* Idempotent, and safe to race: every thread stores the same pointers.  Called from the
  * constructor, and lazily by REAL() when another library's constructor calls a wrapper
- * before ours ran. */
-void ts_bind(void)
+ * before ours ran (or ThreadSanitizer's runtime, as it initialises: TS_NO_TSAN). */
+TS_NO_TSAN void ts_bind(void)
 {
 #define TS_CALL(name, ret, params, args, kind, policy, family, ver) \
 	if (!ts_real.name.p) __atomic_store_n(&ts_real.name.p, bind1(#name, ver), __ATOMIC_RELEASE);

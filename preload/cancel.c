@@ -13,6 +13,7 @@
  *  - a semaphore wait (kind WAIT): glibc's futex wait being restarted returns EINTR, the
  *    one error glibc's futex callers expect; the wrapper turns it into ECANCELED. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <linux/futex.h>
 #include <linux/magic.h>
 #include <string.h>
@@ -48,7 +49,7 @@ void ts_exit_forced(struct ts_thread *t, pthread_mutex_t *held)
 	ts_debug("threadstop: tid %d forced out%s%s\n", (int)t->tid, held ? (cleanups ? ", its mutex held for its cleanup handlers" : ", its mutex unlocked") : "", "");
 	if (held && !cleanups)
 		pthread_mutex_unlock(held);
-	t->call = TS_C_none;
+	__atomic_store_n(&t->call, TS_C_none, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->exiting, 1, __ATOMIC_RELEASE);
 	pthread_exit(PTHREAD_CANCELED);
 }
@@ -196,7 +197,13 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 		return;
 	}
 	if (!ts_signal_is_ours(si)) {
-		ts_sigvirt_deliver(sig, si, ctx);
+		/* The program's handler ran without SA_RESTART: an interposed call the kernel
+		 * was restarting fails with EINTR instead, as it would without the shim (ours
+		 * is installed with SA_RESTART for the window's sake).  Only a call the kernel
+		 * entered and rewound: one the signal met before it was entered goes in. */
+		if (ts_sigvirt_deliver(sig, si, ctx) && ts_arch_pc(uc) == (uintptr_t)ts_cp_syscall &&
+		    ts_arch_restarting(uc))
+			ts_arch_skip_syscall(uc, -EINTR);
 		errno = e;
 		return;
 	}
@@ -205,6 +212,19 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 		return;
 	if (pc >= (uintptr_t)ts_cp_begin && pc < (uintptr_t)ts_cp_end) {
 		ts_arch_set_pc(uc, (uintptr_t)ts_cp_cancel);
+		return;
+	}
+	if ((s & TS_PCANCEL) && pc == (uintptr_t)ts_cp_end && __atomic_load_n(&t->call, __ATOMIC_RELAXED) != TS_C_none) {
+		/* The program's pthread_cancel met the call just as it completed (an EOF that
+		 * came with the cancel): glibc acts on a cancel that arrives during its
+		 * cancellable call, even one completing, so the result goes, as it would.  Not
+		 * when the thread disabled cancellation: then the result stands. */
+		int old = PTHREAD_CANCEL_DISABLE;
+		if (REAL(pthread_setcancelstate)(PTHREAD_CANCEL_DISABLE, &old) == 0)
+			REAL(pthread_setcancelstate)(old, 0);
+		if (old == PTHREAD_CANCEL_ENABLE)
+			ts_arch_set_pc(uc, (uintptr_t)ts_cp_cancel);
+		errno = e;
 		return;
 	}
 	if (!(s & TS_STOP_BITS) || !ts_arch_at_syscall(pc))
@@ -229,5 +249,18 @@ void ts_cancel_init(void)
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
+#ifdef __SANITIZE_THREAD__
+	{
+		/* ThreadSanitizer's sigaction defers a handler to its next interceptor, where the
+		 * interrupted PC is long gone: install ours with libc's own (SANITIZE=thread). */
+		void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+		int (*libc_sigaction)(int, const struct sigaction *, struct sigaction *) =
+			libc ? (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(libc, "sigaction") : 0;
+		if (libc_sigaction) {
+			libc_sigaction(ts_signal, &sa, 0);
+			return;
+		}
+	}
+#endif
 	REAL(sigaction)(ts_signal, &sa, 0);
 }

@@ -26,6 +26,22 @@ void ts_exit_forced(struct ts_thread *t, pthread_mutex_t *held) TS_HIDDEN;
 void ts_cond_leave(struct ts_thread *t) TS_HIDDEN;
 void ts_join_init(void) TS_HIDDEN;  /* wrap_thread.c: where glibc keeps a thread's tid */
 
+/* Describe the call the thread enters for `list` and for stoppers, and restore the one
+ * it was in (a wait nested in a signal handler): relaxed atomic stores, plain moves on
+ * x86_64, so that the fields stoppers read are free of data races in C11's sense. */
+TS_INLINE void ts_publish(struct ts_thread *t, int id, long arg)
+{
+	__atomic_store_n(&t->arg, arg, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->call, id, __ATOMIC_RELAXED);
+}
+
+TS_INLINE void ts_unpublish(struct ts_thread *t, int call, long arg)
+{
+	__atomic_store_n(&t->call, call, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->arg, arg, __ATOMIC_RELAXED);
+}
+
 /* A blocking syscall, cancellable (policy PLAIN, and IO: a read of a regular file or a
  * block device passes, checked on the slow path only, in ts_slow_call).  The fast path: one TLS load of the
  * token and a branch, then a few plain stores that describe the call for `list` and for
@@ -38,7 +54,7 @@ TS_INLINE long ts_block_plain(int id, long arg, long nr, long a, long b, long c,
 	long saved_arg;
 	int entering = 1;
 
-	if (unlikely(t->stop)) {
+	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED))) {
 	slow:
 		switch (ts_slow_call(t, id, arg, entering)) {
 		case TS_CANCEL: return ts_py_failed(t, -ECANCELED);
@@ -47,12 +63,9 @@ TS_INLINE long ts_block_plain(int id, long arg, long nr, long a, long b, long c,
 	}
 	saved = t->call;
 	saved_arg = t->arg;
-	t->arg = arg;
-	t->seq++;
-	t->call = id;
+	ts_publish(t, id, arg);
 	r = ts_syscall_cp(&t->stop, nr, a, b, c, d, e, f);
-	t->call = saved;
-	t->arg = saved_arg;
+	ts_unpublish(t, saved, saved_arg);
 	if (unlikely(r == -EINTR || r == -ECANCELED) && __atomic_load_n(&t->stop, __ATOMIC_RELAXED)) {
 		entering = 0;
 		goto slow;
@@ -73,7 +86,7 @@ static inline long ts_block_late(int id, long arg, long nr, long a, long b, long
 	int saved;
 	long saved_arg;
 
-	if (likely(!t->stop))
+	if (likely(!__atomic_load_n(&t->stop, __ATOMIC_RELAXED)))
 		return ts_block_plain(id, arg, nr, a, b, c, d, e, f);
 	switch (ts_slow(t)) {
 	case TS_PASS: return ts_sys(nr, a, b, c, d, e, f);
@@ -83,12 +96,9 @@ static inline long ts_block_late(int id, long arg, long nr, long a, long b, long
 	 * moves a new stop's signal inside the window to the cancel exit. */
 	saved = t->call;
 	saved_arg = t->arg;
-	t->arg = arg;
-	t->seq++;
-	t->call = id;
+	ts_publish(t, id, arg);
 	r = ts_syscall_cp(&go, nr, a, b, c, d, e, f);
-	t->call = saved;
-	t->arg = saved_arg;
+	ts_unpublish(t, saved, saved_arg);
 	return r == -EINTR ? -ECANCELED : r;
 }
 

@@ -96,7 +96,7 @@ void ts_registry_fork_child(void)
 	struct ts_thread *t = &ts_tls;
 	registry_mutex = TS_LOCK_INIT;
 	registry = 0;
-	if (t->stop & (TS_NEW | TS_DEAD))
+	if (__atomic_load_n(&t->stop, __ATOMIC_RELAXED) & (TS_NEW | TS_DEAD))
 		return;
 	t->tid = gettid();
 	t->next = t->prev = 0;

@@ -34,7 +34,9 @@ struct ts_thread {
 				* (timed, or begun stopped) */
 	int cond_done;         /* futex: the stopper finished with our condition */
 	char sig_blocked;      /* the program blocked the shim's signal in this thread (virtually) */
-	char sig_pending;      /* one arrived meanwhile (sigvirt.c) */
+	char sig_waiting;      /* in a sigwait* that waits for the shim's number (sigvirt.c) */
+	uintptr_t stack_lo, stack_hi; /* its stack, where known: a mask between the caller's
+				       * frame and stack_hi is readable (send.h) */
 	char pcancel_held;     /* a pthread_cancel met cancellation disabled (wrap_thread.c) */
 	struct ts_thread *next, *prev;
 	/* Ignored stops (cancel.c: ts_refuse): the stopper bumps gen with each stop; the

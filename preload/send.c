@@ -47,12 +47,14 @@ void ts_signal_init(void)
 	cookie ^= (int)pid | 1;
 }
 
-long ts_send(const struct ts_thread *t)
+int ts_send(const struct ts_thread *t)
 {
 	return ts_send_tid(t->tid);
 }
 
-long ts_send_tid(pid_t tid)
+/* 0, or the kernel's -errno: a seccomp filter may refuse rt_tgsigqueueinfo (stop.c then
+ * reports the stop as not delivered). */
+int ts_send_tid(pid_t tid)
 {
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
@@ -61,7 +63,7 @@ long ts_send_tid(pid_t tid)
 	si.si_pid = pid;
 	si.si_uid = 0; /* not looked at: the cookie and the pid are */
 	si.si_value.sival_int = cookie;
-	return ts_sys(SYS_rt_tgsigqueueinfo, si.si_pid, tid, ts_signal, (long)&si, 0, 0);
+	return (int)ts_sys(SYS_rt_tgsigqueueinfo, si.si_pid, tid, ts_signal, (long)&si, 0, 0);
 }
 
 /* The value of a fork child's start timer (control/listener.c): never the cookie, so

@@ -18,27 +18,106 @@
 #include "send.h"
 #include "sigvirt.h"
 
-/* Two slots: a writer fills the idle one and flips the index, so the handler never reads
- * a half-written action. */
-static struct sigaction prog[2];
-static int prog_idx;
-static pthread_mutex_t prog_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The virtual disposition, read by the handler without a lock: two slots, the index of
+ * the current one, and a sequence number per slot, odd while the slot is written (a
+ * seqlock per slot).  A writer fills the slot that is not current and then makes it
+ * current, so a handler that interrupts a write in its own thread reads the other slot
+ * and never waits.  A reader in another thread that raced a write to the slot it read
+ * (two writes during its copy) sees the slot's number change, and copies again.
+ * Every word is stored with release and loaded with acquire (plain moves on x86_64):
+ * a reader that read a word of a write then sees that write's odd number, and no copy is
+ * a data race in C11's sense.
+ *
+ * Writers serialise on a spin word, taken with every signal blocked, so that no handler
+ * (the program's, through ours) runs in a thread that holds it: the handler's own write
+ * (SA_RESETHAND) can wait for it.  fork.c takes it too; the child resets it. */
+#define PROG_WORDS (sizeof(struct sigaction) / sizeof(unsigned long))
+static unsigned long prog[2][PROG_WORDS];
+static unsigned prog_seq[2];
+static int prog_cur;
+static int prog_busy;
+static sigset_t fork_saved; /* the forking thread's mask, while fork.c holds the lock */
 
 static void prog_get(struct sigaction *act)
 {
-	*act = prog[__atomic_load_n(&prog_idx, __ATOMIC_ACQUIRE)];
+	unsigned long w[PROG_WORDS];
+	unsigned s1, s2;
+	int i;
+	do {
+		i = __atomic_load_n(&prog_cur, __ATOMIC_ACQUIRE);
+		s1 = __atomic_load_n(&prog_seq[i], __ATOMIC_ACQUIRE);
+		for (size_t k = 0; k < PROG_WORDS; k++)
+			w[k] = __atomic_load_n(&prog[i][k], __ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&prog_seq[i], __ATOMIC_RELAXED);
+	} while ((s1 & 1) || s1 != s2);
+	memcpy(act, w, sizeof *act);
 }
 
-/* Writers serialise on prog_lock, which is in the fork list (fork.c). */
-void ts_sigvirt_lock(void) { pthread_mutex_lock(&prog_lock); }
-void ts_sigvirt_unlock(void) { pthread_mutex_unlock(&prog_lock); }
-void ts_sigvirt_fork_child(void) { pthread_mutex_init(&prog_lock, 0); }
+/* Writer lock held. */
+static void prog_put(const struct sigaction *act)
+{
+	unsigned long w[PROG_WORDS];
+	int i = !__atomic_load_n(&prog_cur, __ATOMIC_RELAXED);
+	unsigned s = __atomic_load_n(&prog_seq[i], __ATOMIC_RELAXED);
+	memcpy(w, act, sizeof w);
+	__atomic_store_n(&prog_seq[i], s + 1, __ATOMIC_RELAXED);
+	for (size_t k = 0; k < PROG_WORDS; k++)
+		__atomic_store_n(&prog[i][k], w[k], __ATOMIC_RELEASE);
+	__atomic_store_n(&prog_seq[i], s + 2, __ATOMIC_RELEASE);
+	__atomic_store_n(&prog_cur, i, __ATOMIC_RELEASE);
+}
+
+static void all_signals(int how, const sigset_t *set, sigset_t *old)
+{
+	ts_sys(SYS_rt_sigprocmask, how, (long)set, (long)old, _NSIG / 8, 0, 0);
+}
+
+/* With every signal blocked (the caller saved its mask in *old). */
+static void prog_lock(sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	all_signals(SIG_BLOCK, &all, old);
+	while (__atomic_exchange_n(&prog_busy, 1, __ATOMIC_ACQUIRE))
+		ts_sys(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+}
+
+static void prog_unlock(const sigset_t *old)
+{
+	__atomic_store_n(&prog_busy, 0, __ATOMIC_RELEASE);
+	all_signals(SIG_SETMASK, old, 0);
+}
 
 static void prog_set(const struct sigaction *act)
 {
-	int i = !__atomic_load_n(&prog_idx, __ATOMIC_RELAXED);
-	prog[i] = *act;
-	__atomic_store_n(&prog_idx, i, __ATOMIC_RELEASE);
+	sigset_t old;
+	prog_lock(&old);
+	prog_put(act);
+	prog_unlock(&old);
+}
+
+/* fork.c: no write in progress while the address space is copied. */
+void ts_sigvirt_lock(void)
+{
+	sigset_t old;
+	prog_lock(&old);
+	fork_saved = old;
+}
+
+void ts_sigvirt_unlock(void)
+{
+	sigset_t old = fork_saved;
+	prog_unlock(&old);
+}
+
+/* The child: no write in progress, and no signal pending (the kernel does not pass
+ * pending signals to a child either). */
+static void vq_clear(void);
+
+void ts_sigvirt_fork_child(void)
+{
+	vq_clear();
+	ts_sigvirt_unlock();
 }
 
 void ts_sigvirt_init(void)
@@ -58,6 +137,107 @@ void ts_sigvirt_init(void)
 	}
 }
 
+/* Can the first _NSIG / 8 bytes of set be read?  rt_sigprocmask with an invalid `how`
+ * copies the set in (EFAULT when it cannot) and then fails with EINVAL, changing
+ * nothing: no side effect, and a call every seccomp policy for glibc programs allows. */
+int ts_mask_readable(const sigset_t *set)
+{
+	return ts_sys(SYS_rt_sigprocmask, -1, (long)set, 0, _NSIG / 8, 0, 0) != -EFAULT;
+}
+
+/* Signals of the shim's number that arrive while the thread has it virtually blocked,
+ * with their siginfo, in order: raised again as they came when it unblocks it, shown by
+ * sigpending, taken by sigwait & co.  Per thread (the kernel would hold a signal sent to
+ * the process for any thread that unblocks it; here the thread it reached keeps it), and
+ * bounded: past TS_VQ_MAX held signals, later ones are dropped, as the kernel refuses
+ * sigqueue past the queue limit.  Only this thread touches its queue: the handler pushes,
+ * and the program's side takes with the real signal blocked. */
+#define TS_VQ_MAX 16
+struct vsig {
+	int code;
+	pid_t pid;
+	uid_t uid;
+	union sigval value;
+};
+static __thread struct {
+	unsigned n;
+	struct vsig q[TS_VQ_MAX];
+} vq __attribute__((tls_model("initial-exec")));
+
+static void vq_clear(void)
+{
+	vq.n = 0;
+}
+
+static void vq_push(const siginfo_t *si)
+{
+	if (vq.n < TS_VQ_MAX) {
+		struct vsig *v = &vq.q[vq.n];
+		v->code = si->si_code;
+		v->pid = si->si_pid;
+		v->uid = si->si_uid;
+		v->value = si->si_value;
+		__atomic_store_n(&vq.n, vq.n + 1, __ATOMIC_RELAXED);
+	}
+}
+
+static void vq_info(const struct vsig *v, siginfo_t *si)
+{
+	memset(si, 0, sizeof *si);
+	si->si_signo = ts_signal;
+	si->si_code = v->code;
+	si->si_pid = v->pid;
+	si->si_uid = v->uid;
+	si->si_value = v->value;
+}
+
+static void raw_mask(int how, int sig);
+
+/* sigwait & co.: take the oldest held signal, if any, into *si.  Returns 1 if taken. */
+int ts_sigvirt_take(siginfo_t *si)
+{
+	int got = 0;
+	if (!__atomic_load_n(&vq.n, __ATOMIC_RELAXED))
+		return 0;
+	raw_mask(SIG_BLOCK, ts_signal);
+	if (vq.n) {
+		vq_info(&vq.q[0], si);
+		memmove(&vq.q[0], &vq.q[1], (vq.n - 1) * sizeof vq.q[0]);
+		vq.n--;
+		got = 1;
+	}
+	raw_mask(SIG_UNBLOCK, ts_signal);
+	return got;
+}
+
+/* Raise the held signals again, in order, with their siginfo: delivered (to the
+ * program's disposition, the thread no longer blocking it) before this returns, as a
+ * signal the kernel held is once unblocked. */
+static void vq_release(void)
+{
+	long pid = ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0), tid = ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	raw_mask(SIG_BLOCK, ts_signal);
+	for (unsigned i = 0; i < vq.n; i++) {
+		siginfo_t si;
+		vq_info(&vq.q[i], &si);
+		ts_sys(SYS_rt_tgsigqueueinfo, pid, tid, ts_signal, (long)&si, 0, 0);
+	}
+	vq.n = 0;
+	raw_mask(SIG_UNBLOCK, ts_signal);
+}
+
+TS_EXPORT int sigpending(sigset_t *set)
+{
+	long r = ts_sys(SYS_rt_sigpending, (long)set, _NSIG / 8, 0, 0, 0, 0);
+	if (r == 0 && ts_signal) {
+		if (__atomic_load_n(&vq.n, __ATOMIC_RELAXED))
+			sigaddset(set, ts_signal);
+		else
+			sigdelset(set, ts_signal);
+	}
+	return (int)ts_ret(r);
+}
+
 static void raw_mask(int how, int sig)
 {
 	sigset_t one;
@@ -66,24 +246,35 @@ static void raw_mask(int how, int sig)
 	ts_sys(SYS_rt_sigprocmask, how, (long)&one, 0, _NSIG / 8, 0, 0);
 }
 
-/* From the real handler: a signal of our number that the shim did not send. */
-void ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx)
+/* From the real handler: a signal of our number that the shim did not send.  Returns
+ * nonzero when the program's handler ran and was installed without SA_RESTART: a system
+ * call the signal interrupted must then fail with EINTR (cancel.c). */
+int ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx)
 {
 	struct sigaction act;
 	sigset_t m, old;
-	if (ts_tls.stop & TS_DEAD) {
+	if (__atomic_load_n(&ts_tls.stop, __ATOMIC_RELAXED) & TS_DEAD) {
 		/* our listener thread: the program's handler belongs on a thread of its own */
 		long pid = ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
-		ts_sys(SYS_tgkill, pid, pid, sig, 0, 0, 0);
-		return;
+		ts_sys(SYS_rt_tgsigqueueinfo, pid, pid, sig, (long)si, 0, 0); /* (its siginfo kept) */
+		return 0;
 	}
 	if (ts_tls.sig_blocked) {
-		ts_tls.sig_pending = 1;
-		return;
+		vq_push(si);
+		/* A sigwait for it that has not entered the kernel yet must not sleep on: send
+		 * it to the cancellable call's early exit (wrap_sigwait.c takes the signal). */
+		int call = __atomic_load_n(&ts_tls.call, __ATOMIC_RELAXED);
+		if (ts_tls.sig_waiting &&
+		    (call == TS_C_sigtimedwait || call == TS_C_sigwaitinfo || call == TS_C_sigwait)) {
+			uintptr_t pc = ts_arch_pc(ctx);
+			if (pc >= (uintptr_t)ts_cp_begin && pc < (uintptr_t)ts_cp_end)
+				ts_arch_set_pc(ctx, (uintptr_t)ts_cp_cancel);
+		}
+		return 0;
 	}
 	prog_get(&act);
 	if (act.sa_handler == SIG_IGN)
-		return;
+		return 0;
 	if (act.sa_handler == SIG_DFL) {
 		/* The default action of a real-time signal ends the process: let it. */
 		struct sigaction dfl;
@@ -92,7 +283,7 @@ void ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx)
 		REAL(sigaction)(sig, &dfl, 0);
 		ts_sys(SYS_tgkill, ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0), ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0);
 		raw_mask(SIG_UNBLOCK, sig);
-		return;
+		return 0;
 	}
 	m = act.sa_mask;
 	if (!(act.sa_flags & SA_NODEFER))
@@ -101,26 +292,34 @@ void ts_sigvirt_deliver(int sig, siginfo_t *si, void *ctx)
 		sigdelset(&m, sig);
 	ts_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&m, (long)&old, _NSIG / 8, 0, 0);
 	if (act.sa_flags & SA_RESETHAND) {
-		struct sigaction dfl;
+		/* One delivery resets it, as the kernel does: under the writers' lock. */
+		sigset_t saved;
+		struct sigaction cur, dfl;
 		memset(&dfl, 0, sizeof dfl);
 		dfl.sa_handler = SIG_DFL;
-		prog_set(&dfl);
+		prog_lock(&saved);
+		prog_get(&cur);
+		if (cur.sa_handler == act.sa_handler && (cur.sa_flags & SA_RESETHAND))
+			prog_put(&dfl);
+		prog_unlock(&saved);
 	}
 	if (act.sa_flags & SA_SIGINFO)
 		act.sa_sigaction(sig, si, ctx);
 	else
 		act.sa_handler(sig);
 	ts_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, _NSIG / 8, 0, 0);
+	return !(act.sa_flags & SA_RESTART);
 }
 
-static int virtual_action(const struct sigaction *act, struct sigaction *old)
+__attribute__((noinline)) static int virtual_action(const struct sigaction *act, struct sigaction *old)
 {
 	struct sigaction prev;
-	pthread_mutex_lock(&prog_lock);
+	sigset_t saved;
+	prog_lock(&saved);
 	prog_get(&prev);
 	if (act)
-		prog_set(act);
-	pthread_mutex_unlock(&prog_lock);
+		prog_put(act);
+	prog_unlock(&saved);
 	if (old)
 		*old = prev;
 	return 0;
@@ -131,18 +330,19 @@ static void virtual_block(int blocked)
 {
 	struct ts_thread *t = &ts_tls;
 	t->sig_blocked = (char)blocked;
-	if (!blocked && t->sig_pending) {
-		t->sig_pending = 0;
-		ts_sys(SYS_tgkill, ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0), ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0), ts_signal, 0, 0, 0);
-	}
+	if (!blocked && __atomic_load_n(&vq.n, __ATOMIC_RELAXED))
+		vq_release();
 }
 
-static int ours(int sig)
+/* ThreadSanitizer's runtime calls sigaction while it initialises, before it can check
+ * anything: the test of the number, and passing other numbers on, are not instrumented
+ * (TS_NO_TSAN; virtual_action, not inlined, is). */
+TS_NO_TSAN static int ours(int sig)
 {
 	return ts_signal && sig == ts_signal;
 }
 
-TS_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+TS_NO_TSAN TS_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	if (!ours(sig))
 		return REAL(sigaction)(sig, act, old);
@@ -242,7 +442,14 @@ static int mask_call(int (*real)(int, const sigset_t *, sigset_t *), int how, co
 	int was = ts_tls.sig_blocked, r;
 	if (!ts_signal)
 		return real(how, set, old);
-	r = real(how, ts_unblock_ours(set, &copy), old);
+	/* (glibc's own mask calls read the set: no check that it is readable here) */
+	if (set && sigismember(set, ts_signal) == 1) {
+		copy = *set;
+		sigdelset(&copy, ts_signal);
+		r = real(how, &copy, old);
+	} else {
+		r = real(how, set, old);
+	}
 	if (r)
 		return r;
 	if (old) {

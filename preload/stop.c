@@ -12,8 +12,10 @@
  * target's fast path stays barrier-free. */
 #define _GNU_SOURCE
 #include <linux/futex.h>
+#include <fcntl.h>
 #include <linux/membarrier.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include "calls.h"
 #include "foreign.h"
@@ -23,17 +25,60 @@
 #include "stop.h"
 
 static int barrier_ok;
+static int seccomp_filtered;
 
+int ts_seccomp_filtered(void) { return seccomp_filtered; }
+
+/* Does a seccomp filter watch this process ("Seccomp: 2" in /proc/self/status)?  A
+ * filter may kill on a system call it was not written for, and no probe of that call can
+ * be safe; so under a filter the shim makes only the calls any glibc program makes. */
+static int seccomp_mode(void)
+{
+	char buf[2048];
+	long fd = ts_sys(SYS_openat, AT_FDCWD, (long)"/proc/self/status", O_RDONLY | O_CLOEXEC, 0, 0, 0), n, k = 0;
+	const char *p;
+	if (fd < 0)
+		return -1;
+	while (k < (long)sizeof buf - 1 && (n = ts_sys(SYS_read, fd, (long)buf + k, (long)sizeof buf - 1 - k, 0, 0, 0)) > 0)
+		k += n;
+	ts_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	buf[k] = 0;
+	p = strstr(buf, "\nSeccomp:");
+	if (!p)
+		return -1;
+	for (p += 9; *p == ' ' || *p == '\t'; p++)
+		;
+	return *p - '0';
+}
+
+/* membarrier makes the stopper's barrier cover the targets' fast path; without it (old
+ * kernel, or a seccomp filter, which might kill on it) every registered thread a stop
+ * aims at is signalled instead, in a call or not. */
 void ts_stop_init(void)
 {
+	int mode = seccomp_mode();
+	seccomp_filtered = mode == 2;
+	if (seccomp_filtered) {
+		ts_debug("threadstop: seccomp filter: no membarrier (stopped threads are signalled in or out of a call); a refused signal is reported as not delivered\n");
+		return;
+	}
 	barrier_ok = ts_sys(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0) == 0;
+	if (!barrier_ok)
+		ts_debug("threadstop: no membarrier: stopped threads are signalled in or out of a call\n");
 }
 
 void ts_barrier(void)
 {
 	if (!barrier_ok || ts_sys(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0) != 0) {
 		barrier_ok = 0;
+#ifdef __SANITIZE_THREAD__
+		{ /* (ThreadSanitizer has no fences: a locked instruction, the same on x86_64) */
+			static int dummy;
+			__atomic_fetch_add(&dummy, 0, __ATOMIC_SEQ_CST);
+		}
+#else
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
 	}
 }
 
@@ -67,14 +112,6 @@ int ts_mark(struct ts_thread *t, unsigned bits)
 	return __atomic_fetch_or(&t->stop, bits, __ATOMIC_SEQ_CST);
 }
 
-/* Signal t: -1 when the signal was refused (a seccomp filter): its call cannot be
- * interrupted, and the stop must be reported as not delivered.  (ESRCH: it has exited.) */
-static int signal_it(const struct ts_thread *t)
-{
-	long r = ts_send(t);
-	return r < 0 && r != -ESRCH ? -1 : 0;
-}
-
 /* After ts_mark() and ts_barrier(): wake t if it sits in a call a stop with these bits
  * ends.  Returns 1 when the wake-up must be repeated until t has left that call
  * (ts_kick_more): condition waits, glibc waits, glibc-internal system calls; -1 when the
@@ -86,21 +123,23 @@ int ts_kick(struct ts_thread *t, unsigned bits)
 		return 0;
 	if (call == TS_C_none) {
 		if (!(bits & TS_STOP_BITS) || !ts_foreign_blocked(t)) {
+			/* (without the barrier it may be entering a call: a refused signal then
+			 * leaves the stop for its next call, which is no failure to report) */
 			if (!barrier_ok)
 				ts_send(t);
 			return 0;
 		}
-		return signal_it(t) < 0 ? -1 : 1;
+		return ts_send(t) ? TS_KICK_REFUSED : 1;
 	}
 	switch (ts_call_kind[call]) {
 	case TS_K_COND:
 		return (bits & TS_STOP_BITS) && cond_kick(t, bits);
 	case TS_K_WAIT:
-		if (!(bits & TS_STOP_BITS) || (!(bits & TS_FORCE) && t->immune))
+		if (!(bits & TS_STOP_BITS) || (!(bits & TS_FORCE) && __atomic_load_n(&t->immune, __ATOMIC_RELAXED)))
 			return 0;
-		return signal_it(t) < 0 ? -1 : 1;
+		return ts_send(t) ? TS_KICK_REFUSED : 1;
 	}
-	return signal_it(t);
+	return ts_send(t) ? TS_KICK_REFUSED : 0;
 }
 
 /* A single wake-up can come too early: a condition waiter registers just before it
@@ -204,8 +243,9 @@ static int find_tids(const pid_t *tids, int n, struct ts_thread **tp)
 
 /* Stop the registered threads whose tids are listed: mark them all, one barrier, then
  * wake each.  flags: TS_FORCE or 0.  ok[i]: 0 tids[i] was not found, 1 stopped,
- * TS_UNDELIVERED marked but the signal that would interrupt its call was refused.
- * Returns how many were found. */
+ * TS_STOP_UNDELIVERED marked but blocked where only the signal reaches it, and the
+ * signal was refused (a seccomp filter): it stays blocked, and sees the stop at its next
+ * interposed call.  Returns how many were found. */
 int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 {
 	unsigned bits = TS_STOP | (flags & TS_FORCE);
@@ -232,8 +272,9 @@ int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 	for (i = 0; i < n; i++) {
 		struct ts_thread *t = ok[i] ? (each ? ts_find_tid(tids[i]) : tp[i]) : 0;
 		int k = t ? ts_kick(t, bits) : 0;
-		if (k < 0) {
-			ok[i] = TS_UNDELIVERED;
+		if (k == TS_KICK_REFUSED) {
+			ok[i] = TS_STOP_UNDELIVERED;
+			ts_debug("threadstop: tid %d: the cancel signal was refused (seccomp?): stop not delivered\n", (int)tids[i]);
 		} else if (k) {
 			ok[i] = 2, conds++;
 			if (seqs)

@@ -31,6 +31,9 @@
 /* For the fast path's helpers that take a call id: inlined where the id is a constant,
  * so that the call's policy (ts_block) is chosen at compile time. */
 #define TS_INLINE static inline __attribute__((always_inline))
+/* Code ThreadSanitizer's runtime reaches before it is initialised (SANITIZE=thread): not
+ * instrumented. */
+#define TS_NO_TSAN __attribute__((no_sanitize_thread))
 
 #include "arch.h"
 

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include "cancel.h"
 #include "send.h"
+#include "sigvirt.h"
 
 TS_EXPORT int pause(void)
 {
@@ -65,12 +66,33 @@ TS_EXPORT int ts_sigpause_xpg(int sig)
 	return do_sigpause(TS_C___xpg_sigpause, sig, 1);
 }
 
-/* The raw rt_sigtimedwait, without our signal in the set. */
+/* The raw rt_sigtimedwait, without our signal in the set.  A program that waits for the
+ * shim's number itself gets what arrived while it had that number (virtually) blocked:
+ * held in sigvirt.c, taken before the wait, or after a wait that one such arrival ended
+ * (EINTR, or the cancellable call's early exit: sigvirt.c moves it there). */
 TS_INLINE long do_sigtimedwait(int id, const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
 {
 	sigset_t copy;
-	set = ts_unblock_ours(set, &copy);
-	return ts_block(id, ts_ms(timeout), SYS_rt_sigtimedwait, (long)set, (long)info, (long)timeout, _NSIG / 8, 0, 0);
+	siginfo_t local;
+	const sigset_t *ask = ts_unblock_ours(set, &copy);
+	long r;
+	if (likely(ask == set))
+		return ts_block(id, ts_ms(timeout), SYS_rt_sigtimedwait, (long)set, (long)info, (long)timeout, _NSIG / 8, 0, 0);
+	char was = ts_tls.sig_waiting;
+	if (!info)
+		info = &local;
+	ts_tls.sig_waiting = 1;
+	if (ts_sigvirt_take(info))
+		r = ts_signal;
+	else {
+		r = ts_block(id, ts_ms(timeout), SYS_rt_sigtimedwait, (long)ask, (long)info, (long)timeout, _NSIG / 8, 0, 0);
+		if ((r == -EINTR || r == -ECANCELED) && ts_sigvirt_take(info))
+			r = ts_signal;
+		else if (r == -ECANCELED && !(__atomic_load_n(&ts_tls.stop, __ATOMIC_RELAXED) & TS_STOP_BITS))
+			r = -EINTR; /* (the early exit, for a signal another wait took) */
+	}
+	ts_tls.sig_waiting = was;
+	return r;
 }
 
 /* As glibc: a signal sent with tkill (raise) reports SI_USER. */

@@ -16,7 +16,7 @@
 static int wait_enter(struct ts_thread *t, int id, const struct timespec *abstime)
 {
 	int immune = ts_call_policy[id] == TS_P_TIMED;
-	if (unlikely(t->stop)) {
+	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED))) {
 		switch (ts_slow(t)) {
 		case TS_PASS:
 			return -1;
@@ -24,10 +24,8 @@ static int wait_enter(struct ts_thread *t, int id, const struct timespec *abstim
 			immune = 1;
 		}
 	}
-	t->arg = abstime ? -2 : -1;
-	t->immune = immune;
-	t->seq++;
-	t->call = id;
+	__atomic_store_n(&t->immune, immune, __ATOMIC_RELAXED);
+	ts_publish(t, id, abstime ? -2 : -1);
 	return immune;
 }
 
@@ -41,7 +39,11 @@ static int real_timed(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t c
 static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
 {
 	struct ts_thread *t = &ts_tls;
-	int saved = t->call, immune = wait_enter(t, id, abstime), s, r;
+	int saved = t->call, immune;
+	long saved_arg = t->arg;
+	int s, r;
+
+	immune = wait_enter(t, id, abstime);
 
 	if (immune < 0)
 		goto pass;
@@ -57,7 +59,7 @@ static int cond_wait(int id, pthread_cond_t *c, pthread_mutex_t *m, clockid_t cl
 	else
 		r = REAL(pthread_cond_wait)(c, m);
 	ts_cond_leave(t);
-	t->call = saved;
+	ts_unpublish(t, saved, saved_arg); /* call and arg: this wait may be nested in a handler */
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	if (unlikely(s & TS_STOP_BITS) && ts_py_thread())
 		return r;
@@ -93,10 +95,11 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 {
 	struct ts_thread *t = &ts_tls;
 	int saved = t->call, immune, r, e, s;
+	long saved_arg = t->arg;
 
 	/* CPython's locks: a stop pending when the wait begins fails it too, timed or not,
 	 * with the errno CPython expects for an interruption (python.c). */
-	if (unlikely(t->stop) && ts_py_thread() && ts_py_sem_due(t, sem)) {
+	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED)) && ts_py_thread() && ts_py_sem_due(t, sem)) {
 		errno = ts_py_sem_stopped(t, sem);
 		return -1;
 	}
@@ -107,7 +110,7 @@ again:
 	/* In a CPython process timed waits are signalled too: a Python thread's are failed
 	 * (below), another thread's resume. */
 	if (ts_py_present)
-		t->immune = 0;
+		__atomic_store_n(&t->immune, 0, __ATOMIC_RELAXED);
 	/* Look at the token after publishing the call (see stop.c on membarrier). */
 	s = __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
 	/* (A Python thread with an exception armed and not raised yet waits: its stop is
@@ -124,7 +127,7 @@ again:
 			r = REAL(sem_clockwait)(sem, clock, abstime);
 		e = errno;
 	}
-	t->call = saved;
+	ts_unpublish(t, saved, saved_arg); /* call and arg: this wait may be nested in a handler */
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	if (unlikely(s & TS_STOP_BITS) && r && e == EINTR && ts_py_present) {
 		if (ts_py_thread()) {

@@ -22,10 +22,21 @@ struct start {
 static void *start(void *p)
 {
 	struct start s = *(struct start *)p;
+	pthread_attr_t a;
+	void *lo;
+	size_t size;
 	free(p);
 	ts_tls.sig_blocked = s.sig_blocked;
 	if (s.name[0])
 		ts_sys(SYS_prctl, PR_SET_NAME, (long)s.name, 0, 0, 0, 0);
+	/* The bounds of this thread's stack (one mapping), for the mask check of send.h. */
+	if (pthread_getattr_np(pthread_self(), &a) == 0) {
+		if (pthread_attr_getstack(&a, &lo, &size) == 0) {
+			ts_tls.stack_lo = (uintptr_t)lo;
+			ts_tls.stack_hi = (uintptr_t)lo + size;
+		}
+		pthread_attr_destroy(&a);
+	}
 	ts_register(&ts_tls);
 	return s.fn(s.arg);
 }
@@ -48,6 +59,12 @@ TS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 	return r;
 }
 
+/* Where a thread's token lies from its pthread_t: glibc places every thread's static TLS
+ * at the same distance from its descriptor, and initialises it before pthread_create
+ * returns. */
+static long tls_offset;
+static int tls_offset_ok;
+
 TS_EXPORT int pthread_cancel(pthread_t th)
 {
 	struct ts_thread *t;
@@ -60,6 +77,12 @@ TS_EXPORT int pthread_cancel(pthread_t th)
 		ts_mark(t, TS_PCANCEL);
 		ts_barrier();
 		ts_kick(t, TS_PCANCEL);
+	} else if (tls_offset_ok) {
+		/* Not registered yet (created, not yet run): the mark waits in its token, which
+		 * registering keeps, for its first interposed call.  (An exited thread's token
+		 * is DEAD: the mark is ignored there.)  Under the registry lock, so the thread
+		 * cannot register between the look-up and the mark and miss a kick. */
+		ts_mark((struct ts_thread *)((char *)th + tls_offset), TS_PCANCEL);
 	}
 	ts_registry_unlock();
 	return 0;
@@ -86,11 +109,33 @@ TS_EXPORT int pthread_setcancelstate(int state, int *old)
  * unstoppable. */
 static long tid_offset = -1;
 
+/* The main thread's stack, for the mask check of send.h: from the top the process
+ * started with down to the stack limit, a range where nothing but the stack is mapped
+ * (the kernel keeps other mappings at least that far below). */
+extern void *__libc_stack_end;
+
+static void main_stack(void)
+{
+	struct rlimit rl;
+	uintptr_t hi = (uintptr_t)__libc_stack_end;
+	if (ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0) != ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0) ||
+	    ts_sys(SYS_getrlimit, RLIMIT_STACK, (long)&rl, 0, 0, 0, 0) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= hi)
+		return;
+	ts_tls.stack_lo = hi - rl.rlim_cur;
+	ts_tls.stack_hi = hi;
+}
+
 void ts_join_init(void)
 {
 	char *addr = 0, *self = (char *)pthread_self();
 	long off;
-	if (ts_sys(SYS_prctl, PR_GET_TID_ADDRESS, (long)&addr, 0, 0, 0, 0) != 0 || !addr)
+	tls_offset = (char *)&ts_tls - self;
+	tls_offset_ok = 1;
+	main_stack();
+	/* (a seccomp filter may punish a prctl glibc programs do not make) */
+	if (ts_seccomp_filtered() ||
+	    ts_sys(SYS_prctl, PR_GET_TID_ADDRESS, (long)&addr, 0, 0, 0, 0) != 0 || !addr)
 		addr = self + TS_ARCH_GLIBC_TID_OFFSET; /* (no CONFIG_CHECKPOINT_RESTORE, qemu-user) */
 	off = addr - self;
 	if (off > 0 && off < 4096 && *(pid_t *)addr == (pid_t)ts_sys(SYS_gettid, 0, 0, 0, 0, 0, 0))
@@ -120,7 +165,7 @@ TS_INLINE int join_wait(int id, pthread_t th, clockid_t clock, const struct time
 static int join(int id, pthread_t th, void **ret, clockid_t clock, const struct timespec *abstime)
 {
 	int r;
-	if (unlikely(ts_tls.stop)) {
+	if (unlikely(__atomic_load_n(&ts_tls.stop, __ATOMIC_RELAXED))) {
 		/* (counted as join_wait's futex wait is, on the joined tid: a join retried for
 		 * ever lapses the stop) */
 		long arg = tid_offset >= 0 ? __atomic_load_n((pid_t *)((char *)th + tid_offset), __ATOMIC_ACQUIRE) : 0;

@@ -35,6 +35,8 @@ static const struct { const char *scenario, *name, *why; } emulator_limits[] = {
 	{ "*", "wait", QEMU_FORK }, { "*", "waitpid", QEMU_FORK }, { "*", "wait3", QEMU_FORK },
 	{ "*", "wait4", QEMU_FORK }, { "*", "waitid", QEMU_FORK }, { "*", "__wait", QEMU_FORK },
 	{ "*", "__waitpid", QEMU_FORK }, { "sigdefault", "*", QEMU_FORK }, { "fork", "*", QEMU_FORK },
+	{ "forksig", "*", QEMU_FORK },
+	{ "nested", "*", "tsprobe nested runs the threadstop CLI through /bin/sh, which cannot exec an aarch64 binary without binfmt_misc" },
 	{ "stop", "pread", QEMU_PREAD }, { "stop", "pread64", QEMU_PREAD },
 	{ "stop", "__pread_chk", QEMU_PREAD }, { "stop", "__pread64_chk", QEMU_PREAD },
 	{ "*", "epoll_pwait2", "qemu-user 7.2 has no epoll_pwait2 (ENOSYS)" },

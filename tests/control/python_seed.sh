@@ -1,4 +1,5 @@
-# The blog seed's example (../shared/seeds/stopping-blocking-threads-gevent.txt), unmodified
+# The example of the blog post "Stopping blocking threads in Python using gevent (sort of)"
+# (2015; the server scripts/demo runs), unmodified
 # under threadstop run: the thread in accept() ends with ECANCELED, the main thread lives.
 . "$(dirname "$0")/lib.sh"
 cat >"$WORK/server.py" <<'PY'

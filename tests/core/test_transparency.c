@@ -106,3 +106,45 @@ Test(transparency, no_fd_leaks_into_exec, .timeout = 60)
 	cr_assert_eq(shim.status, 0, "%s", shim.out);
 	cr_assert_str_eq(shim.out, plain.out, "fds with the shim:\n%s\nwithout:\n%s", shim.out, plain.out);
 }
+
+/* Issue 11: what a program could still tell. */
+Test(transparency, pthread_cancel_before_the_thread_ran, .timeout = 120) { expect_pass("pcancel-early"); }
+Test(transparency, fork_while_threads_set_the_shims_signal_disposition, .timeout = 120) { expect_pass("forksig"); }
+Test(transparency, unreadable_masks_fail_with_efault, .timeout = 60) { expect_pass("efault"); }
+Test(transparency, the_virtual_disposition_never_tears, .timeout = 120) { expect_pass("sigtear"); }
+Test(transparency, the_programs_own_signals_of_the_shims_number, .timeout = 60) { expect_pass("sigqueue"); }
+Test(transparency, handler_without_sa_restart_interrupts_read, .timeout = 60) { expect_pass("norestart"); }
+
+Test(transparency, nested_wait_in_a_handler_keeps_the_outer_arg, .timeout = 120)
+{
+	struct run r;
+	char *argv[] = { TSPROBE, "nested", 0 };
+	char *env[] = { "TSPROBE_CLI=" THREADSTOP_CLI, 0 };
+	skip_if_emulated("nested", 0);
+	run_env(&r, argv, LIBTHREADSTOP, env);
+	cr_log_info("%s", r.out);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_null(strstr(r.out, "FAIL"), "%s", r.out);
+}
+
+/* Under seccomp: a filter that kills on membarrier does not kill the program (the shim
+ * does without it, and says so with THREADSTOP_DEBUG=1); stops still work. */
+Test(transparency, seccomp_filter_that_kills_on_membarrier, .timeout = 60)
+{
+	struct run r, dbg;
+	char *argv[] = { SECCOMP_EXEC, "kill-membarrier", TSPROBE, "block", "read", 0 };
+	char *plain[] = { SECCOMP_EXEC, "kill-membarrier", "/bin/echo", "hello", 0 };
+	char *debug[] = { "THREADSTOP_DEBUG=1", 0 };
+	run_env(&r, argv, LIBTHREADSTOP, 0);
+	cr_log_info("%s", r.out);
+	if (r.status == 77 && strstr(r.out, "seccomp"))
+		cr_skip_test("no seccomp filter can be installed here: %s", r.out);
+	cr_assert_eq(r.status, 0, "exit %d:\n%s", r.status, r.out);
+	cr_assert_null(strstr(r.out, "FAIL"), "%s", r.out);
+	run_env(&dbg, plain, LIBTHREADSTOP, debug);
+	cr_assert_eq(dbg.status, 0, "exit %d:\n%s", dbg.status, dbg.out);
+	cr_assert(strstr(dbg.out, "hello") && strstr(dbg.out, "seccomp filter: no membarrier"), "%s", dbg.out);
+}
+
+/* A filter that refuses the cancel signal: the stop is reported not delivered. */
+Test(transparency, seccomp_refused_signal_reports_not_delivered, .timeout = 60) { expect_pass("seccomp-eperm"); }

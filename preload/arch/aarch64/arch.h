@@ -14,7 +14,7 @@
  * (compat.c) in front of the assembly, for the calls aarch64 lacks (below). */
 long ts_syscall_cp(const int *token, long nr, long a, long b, long c, long d, long e, long f)
 	__attribute__((visibility("hidden")));
-extern const char ts_cp_begin[], ts_cp_end[], ts_cp_cancel[] __attribute__((visibility("hidden")));
+extern const char ts_cp_begin[], ts_cp_syscall[], ts_cp_end[], ts_cp_cancel[] __attribute__((visibility("hidden")));
 
 /* A plain system call, the raw result (-errno on error). */
 long ts_sys(long nr, long a, long b, long c, long d, long e, long f) __attribute__((visibility("hidden")));
@@ -44,6 +44,16 @@ static inline long ts_arch_syscall_nr(const ucontext_t *uc)
 static inline long ts_arch_syscall_arg(const ucontext_t *uc, int n)
 {
 	return (long)uc->uc_mcontext.regs[n - 1];
+}
+
+/* Did the kernel enter the svc at the PC and rewind it for a restart, rather than the
+ * signal arriving before it?  `svc` changes no register and a rewind restores x0, so
+ * aarch64 cannot tell: say no, and a handler the program installed without SA_RESTART
+ * does not turn a restarted call into EINTR here (the x86_64 limit before issue 11). */
+static inline int ts_arch_restarting(const ucontext_t *uc)
+{
+	(void)uc;
+	return 0;
 }
 
 static inline void ts_arch_skip_syscall(ucontext_t *uc, long ret)

@@ -17,8 +17,8 @@
  * the handler moved the PC to the cancel exit while x8 still held the yield's number
  * (after the check, before the real syscall; the check's own branch skips the count). */
 	.text
-	.globl ts_syscall_cp_asm, ts_cp_begin, ts_cp_end, ts_cp_cancel
-	.hidden ts_syscall_cp_asm, ts_cp_begin, ts_cp_end, ts_cp_cancel
+	.globl ts_syscall_cp_asm, ts_cp_begin, ts_cp_syscall, ts_cp_end, ts_cp_cancel
+	.hidden ts_syscall_cp_asm, ts_cp_begin, ts_cp_syscall, ts_cp_end, ts_cp_cancel
 	.type ts_syscall_cp_asm, %function
 	.p2align 2
 ts_syscall_cp_asm:
@@ -39,6 +39,7 @@ ts_cp_begin:
 	mov x3, x5
 	mov x4, x6
 	mov x5, x7
+ts_cp_syscall:
 	svc #0
 ts_cp_end:
 	ret

@@ -15,7 +15,7 @@
  * a PC found in [ts_cp_begin, ts_cp_end) to ts_cp_cancel). */
 long ts_syscall_cp(const int *token, long nr, long a, long b, long c, long d, long e, long f)
 	__attribute__((visibility("hidden")));
-extern const char ts_cp_begin[], ts_cp_end[], ts_cp_cancel[] __attribute__((visibility("hidden")));
+extern const char ts_cp_begin[], ts_cp_syscall[], ts_cp_end[], ts_cp_cancel[] __attribute__((visibility("hidden")));
 
 /* A plain system call, the raw result (-errno on error): the shim's own calls, which
  * must never go through its wrappers. */
@@ -52,6 +52,15 @@ static inline long ts_arch_syscall_arg(const ucontext_t *uc, int n)
 {
 	static const int reg[] = { REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9 };
 	return uc->uc_mcontext.gregs[reg[n - 1]];
+}
+
+/* With the PC on ts_cp_syscall: did the kernel enter that system call and rewind the PC
+ * to restart it (SA_RESTART), rather than the signal arriving before it was entered?
+ * The syscall instruction loads rcx with the address after it, which the kernel keeps
+ * in the interrupted context; ts_syscall_cp zeroes rcx just before it. */
+static inline int ts_arch_restarting(const ucontext_t *uc)
+{
+	return (uintptr_t)uc->uc_mcontext.gregs[REG_RCX] == (uintptr_t)uc->uc_mcontext.gregs[REG_RIP] + 2;
 }
 
 /* Undo the restart: step over the system call instruction as if the call had returned

@@ -8,8 +8,8 @@
  *                    rdi               rsi      rdx     rcx     r8      r9      8(%rsp) 16(%rsp)
  */
 	.text
-	.globl ts_syscall_cp, ts_cp_begin, ts_cp_end, ts_cp_cancel
-	.hidden ts_syscall_cp, ts_cp_begin, ts_cp_end, ts_cp_cancel
+	.globl ts_syscall_cp, ts_cp_begin, ts_cp_syscall, ts_cp_end, ts_cp_cancel
+	.hidden ts_syscall_cp, ts_cp_begin, ts_cp_syscall, ts_cp_end, ts_cp_cancel
 	.type ts_syscall_cp, @function
 ts_syscall_cp:
 	.cfi_startproc
@@ -24,6 +24,8 @@ ts_cp_begin:
 	mov %r9, %r10
 	mov 8(%rsp), %r8
 	mov 16(%rsp), %r9
+	xor %ecx, %ecx		/* the syscall instruction sets rcx: see ts_arch_restarting */
+ts_cp_syscall:
 	syscall
 ts_cp_end:
 	ret

@@ -22,6 +22,14 @@
  *   tsprobe spawn           vfork, posix_spawn, system, popen from a threaded program
  *   tsprobe condclear       a waiter that clears its stop is not woken by the old stop's repeats
  *   tsprobe early           (with libtsearly.so preloaded after the shim) its constructor's calls worked
+ *   tsprobe pcancel-early   pthread_cancel right after pthread_create, before the thread ran
+ *   tsprobe forksig         fork while threads set the disposition of the shim's number
+ *   tsprobe efault          unreadable masks: EFAULT, no crash
+ *   tsprobe sigtear         the shim's number's disposition changed under deliveries: never mixed
+ *   tsprobe norestart       a handler without SA_RESTART makes the interrupted read fail EINTR
+ *   tsprobe nested          a wait nested in a handler: list shows the outer call's ARG
+ *   tsprobe seccomp-eperm   a refused signal: the stop is reported not delivered
+ *   tsprobe sigqueue        the program's own signals of the shim's number: held, pending, waited for
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -80,6 +88,22 @@ int main(int argc, char **argv)
 		scen_spawn();
 	else if (!strcmp(s, "condclear"))
 		scen_condclear();
+	else if (!strcmp(s, "pcancel-early"))
+		scen_pcancel_early();
+	else if (!strcmp(s, "forksig"))
+		scen_forksig();
+	else if (!strcmp(s, "efault"))
+		scen_efault();
+	else if (!strcmp(s, "sigtear"))
+		scen_sigtear();
+	else if (!strcmp(s, "norestart"))
+		scen_norestart();
+	else if (!strcmp(s, "nested"))
+		scen_nested();
+	else if (!strcmp(s, "seccomp-eperm"))
+		scen_seccomp_eperm();
+	else if (!strcmp(s, "sigqueue"))
+		scen_sigqueue();
 	else if (!strcmp(s, "early")) {
 		int *r = (int *)dlsym(RTLD_DEFAULT, "early_result");
 		check(r && *r == 0, "a library constructor's interposed calls, before the shim's constructor: %d", r ? *r : -99);

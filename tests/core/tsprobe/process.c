@@ -7,12 +7,16 @@
 static volatile int fork_done;
 static int fork_fd[2];
 
+/* The reader drains the pipe until EOF, not until fork_done: a reader that left first
+ * would leave the writer blocked for good on a full pipe (the test's own hang, seen under
+ * load as "thread did not return"). */
 static void *fork_reader(void *p)
 {
 	char buf[64];
+	ssize_t r;
 	(void)p;
-	while (!fork_done)
-		if (read(fork_fd[0], buf, sizeof buf) < 0 && errno == ECANCELED)
+	while ((r = read(fork_fd[0], buf, sizeof buf)) != 0)
+		if (r < 0 && errno == ECANCELED)
 			stop_clear();
 	return 0;
 }
@@ -100,9 +104,10 @@ int scen_fork(void)
 			bad++, printf("FAIL: child %d: status %#x\n", i, st);
 	}
 	fork_done = 1;
-	close(fork_fd[1]);
-	for (int i = 0; i < 4; i++)
+	for (int i = 1; i < 4; i++)
 		join(th[i]);
+	close(fork_fd[1]); /* (the writer has left: EOF for the reader) */
+	join(th[0]);
 	check(hung == 0, "fork: %d children forked under load, none hung", n);
 	check(bad == 0, "fork: each child made interposed calls, made a thread, had only itself registered");
 	return 0;

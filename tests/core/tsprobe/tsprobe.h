@@ -70,7 +70,7 @@ static inline int immune_timed(const char *call)
 	return e && e->policy == TS_P_TIMED;
 }
 
-/* The scenarios, by concern: stop.c, race.c, sync.c, signals.c, process.c, main.c. */
+/* The scenarios, by concern: stop.c, race.c, sync.c, signals.c, process.c, transp.c, main.c. */
 int scen_block(const char *call);
 int scen_cond_after(void);
 int scen_nostop(const char *call);
@@ -88,5 +88,13 @@ int scen_sigdefault(void);
 int scen_pcancel_self(void);
 int scen_fork(void);
 int scen_spawn(void);
+int scen_pcancel_early(void);  /* transp.c */
+int scen_forksig(void);
+int scen_efault(void);
+int scen_sigtear(void);
+int scen_norestart(void);
+int scen_nested(void);
+int scen_seccomp_eperm(void);
+int scen_sigqueue(void);
 
 #endif
