@@ -73,9 +73,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	/* a private socket directory for the targets: nothing left behind elsewhere */
+	/* a private directory for the benchmarks' files (callgrind's output) */
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/ts-bench-XXXXXX");
-	if (!mkdtemp(tmpdir) || setenv("THREADSTOP_DIR", tmpdir, 1))
+	if (!mkdtemp(tmpdir))
 		return 1;
 	env_plain = make_env(0);
 	env_shim = make_env(1);
@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 		if (!f || fputs(md, f) < 0 || fclose(f))
 			return 1;
 	}
-	/* remove what the targets may have left */
+	/* remove what the benchmarks may have left */
 	DIR *d = opendir(tmpdir);
 	if (d) {
 		struct dirent *e;

@@ -16,10 +16,13 @@
  *         accept4   accept4 on a non-blocking listening socket with no connection (EAGAIN)
  *         epoll_wait  epoll_wait on an empty epoll set, timeout 0
  *         nanosleep nanosleep of 0 ns
- *         MODE-st   MODE in a single-threaded process (every other mode runs one extra
- *                   idle thread, as any program that threadstop is used on does)
- * The idle thread keeps glibc on its multi-threaded paths in both runs: under the shim
- * the process has the control thread anyway. */
+ *         MODE-st   MODE in a single-threaded process (every other mode but fork runs one
+ *                   extra idle thread, as any program that threadstop is used on does)
+ *         getc-st   getc() from a buffered FILE over /dev/zero, single-threaded (glibc
+ *                   locks stdio only once the process has a second thread)
+ *         fork      fork, _exit(0) in the child, waitpid in the parent, single-threaded
+ *                   (ns per fork)
+ * The idle thread keeps glibc on its multi-threaded paths in both runs. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +34,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +59,29 @@ static void run_read(long n)
 	for (long i = 0; i < n; i++)
 		if (read(fd_a, &c, 1) != 1)
 			die("read");
+}
+
+static FILE *file_a;
+
+static void run_getc(long n)
+{
+	for (long i = 0; i < n; i++)
+		if (getc(file_a) != 0)
+			die("getc");
+}
+
+static void run_fork(long n)
+{
+	for (long i = 0; i < n; i++) {
+		int st;
+		pid_t p = fork();
+		if (p < 0)
+			die("fork");
+		if (p == 0)
+			_exit(0);
+		if (waitpid(p, &st, 0) != p || st != 0)
+			die("waitpid");
+	}
 }
 
 static void run_recv(long n)
@@ -161,7 +188,7 @@ int main(int argc, char **argv)
 	int sv[2], single = 0;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s read|write|recv|accept4|poll|epoll_wait|nanosleep|pingpong[-st] N REPS\n", argv[0]);
+		fprintf(stderr, "usage: %s read|write|recv|accept4|poll|epoll_wait|nanosleep|pingpong[-st]|getc-st|fork N REPS\n", argv[0]);
 		return 2;
 	}
 	mode = argv[1];
@@ -200,6 +227,14 @@ int main(int argc, char **argv)
 			die("epoll_create1");
 	} else if (!strcmp(mode, "nanosleep")) {
 		run = run_nanosleep;
+	} else if (!strcmp(mode, "getc")) { /* (getc-st: getc is single-threaded only) */
+		run = run_getc;
+		single = 1;
+		if (!(file_a = fopen("/dev/zero", "r")))
+			die("/dev/zero");
+	} else if (!strcmp(mode, "fork")) {
+		run = run_fork;
+		single = 1;
 	} else if (!strcmp(mode, "recv")) {
 		run = run_recv;
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))

@@ -104,8 +104,13 @@ void connect_or_die(struct tsc *c, pid_t pid, double deadline)
 {
 	char pbuf[ESC_MAX];
 	int e;
-	/* (check_reachable() runs when the connection fails, to say why: tsc_open_until reads
-	 * /proc/PID/status itself, and a second read costs a good part of a short command) */
+	check_reachable(pid);
+	/* Its socket's name lives in its network namespace (a container's, maybe). */
+	if (tsc_enter_netns(pid) < 0)
+		die(EXIT_UNREACHABLE,
+		    "pid %d is in another network namespace (a container?), which only root may enter: run "
+		    "'nsenter -t %d -n threadstop ...' as root, or threadstop inside the container",
+		    (int)pid, (int)pid);
 	/* A process with the library mapped but no socket yet is still starting; a busy one
 	 * may have a slot free in a moment: retry both until the deadline. */
 	for (;;) {
@@ -129,22 +134,12 @@ void connect_or_die(struct tsc *c, pid_t pid, double deadline)
 		check_reachable(pid);
 		if (lib_loaded(pid) == 1)
 			die(EXIT_UNREACHABLE,
-			    "pid %d has libthreadstop loaded but no control socket (looked for %s): its socket "
-			    "directory must be owned by its user, not a symlink, and not writable by others; "
-			    "or set THREADSTOP_DIR to the directory it uses",
+			    "pid %d has libthreadstop loaded but no control socket answers as it (%s): its "
+			    "listener could not start (a seccomp filter, or no memory or threads left: "
+			    "THREADSTOP_DEBUG=1 in its environment says which), or another process holds its "
+			    "socket names",
 			    (int)pid, pbuf);
 		no_shim(pid);
-	case ECONNREFUSED:
-		if (lib_loaded(pid) == 0) {
-			/* left by an earlier process with the same pid, killed before it could
-			 * remove it: not this process's socket */
-			unlink(c->path);
-			no_shim(pid);
-		}
-		die(EXIT_UNREACHABLE,
-		    "the control socket of pid %d (%s) refuses connections: a stale socket (the process "
-		    "exec'd a program without the shim, or closed it); 'threadstop ps' removes stale sockets",
-		    (int)pid, pbuf);
 	case EACCES:
 		check_reachable(pid);
 		die(EXIT_UNREACHABLE, "pid %d refused the connection (%s): only its own user or root may control it",
@@ -153,7 +148,10 @@ void connect_or_die(struct tsc *c, pid_t pid, double deadline)
 		die(EXIT_UNREACHABLE, "pid %d still had too many control clients connected at the deadline; try again",
 		    (int)pid);
 	case ETIMEDOUT:
-		die(EXIT_UNREACHABLE, "pid %d did not greet within the deadline", (int)pid);
+		die(EXIT_UNREACHABLE,
+		    "pid %d did not greet within the deadline (it may be stopped, or its listener out of "
+		    "descriptors or memory)",
+		    (int)pid);
 	case EPROTO:
 		die(EXIT_UNREACHABLE,
 		    "%s is not the threadstop control socket of pid %d (another process serves it, or it speaks "

@@ -14,7 +14,8 @@
 #define EXIT_COMMON \
 	"  2    usage error (the message says which)\n" \
 	"  3    the process cannot be reached (no such process, a zombie, another user's,\n" \
-	"       no control socket, a stale socket), it did not answer within --timeout,\n" \
+	"       no control socket, another network namespace), it did not answer within\n" \
+	"       --timeout,\n" \
 	"       or its reply was malformed or over the limits\n"
 
 #define TIMEOUT_OPT \
@@ -57,10 +58,9 @@ static const char overview[] =
 	"  126  run: CMD exists but cannot be executed\n"
 	"  127  run: CMD or the library not found\n"
 	"\n"
-	"environment: THREADSTOP_DIR (socket directory; default $XDG_RUNTIME_DIR/threadstop,\n"
-	"else /tmp/threadstop-UID), THREADSTOP_LIB (the library for 'run').  Read by the\n"
-	"shim in the program: THREADSTOP_DIR, THREADSTOP_SIGNAL (what --signal sets),\n"
-	"THREADSTOP_DEBUG=1 (say on stderr when it loads and what it stops).\n"
+	"environment: THREADSTOP_LIB (the library for 'run').  Read by the shim in the\n"
+	"program: THREADSTOP_SIGNAL (what --signal sets), THREADSTOP_DEBUG=1 (say on stderr\n"
+	"when it loads, how its listener runs, and what it stops).\n"
 	"See 'threadstop help COMMAND', README.md, doc/cli.md, doc/protocol.md, doc/calls.md.\n";
 
 static const char run_help[] =
@@ -192,11 +192,10 @@ static const char stop_help[] =
 static const char ps_help[] =
 	"usage: threadstop ps [--all] [--json] [--timeout=SECONDS]\n"
 	"\n"
-	"The processes running with the shim that you can reach, from your socket\n"
-	"directories ($THREADSTOP_DIR, else $XDG_RUNTIME_DIR/threadstop and\n"
-	"/tmp/threadstop-UID): PID THREADS BLOCKED STOPPED COMMAND, counts read live.\n"
-	"Sockets of dead processes, and sockets that refuse connections, are removed.  A\n"
-	"process that does not answer in time (each gets at most 2 s of the deadline), or\n"
+	"The processes running with the shim that you can reach (their control sockets\n"
+	"are abstract unix sockets, @threadstop.PID, listed in /proc/net/unix: those of\n"
+	"this network namespace): PID THREADS BLOCKED STOPPED COMMAND, counts read live.\n"
+	"A process that does not answer in time (each gets at most 2 s of the deadline), or\n"
 	"answers nonsense, is reported on stderr and left out.\n"
 	"\n"
 	"options:\n"

@@ -390,18 +390,15 @@ int ts_proc_has_shim(pid_t pid)
 	return hit;
 }
 
-/* Does something answer where the shim of pid would serve?  Then the control path judges
- * it (a peer that is not what it claims).  A socket that refuses connections was left by
- * an earlier process with this pid, which has no shim: removed, as connect.c does. */
+/* Does pid's listener answer (its abstract name, checked by SO_PEERCRED: client.c)?
+ * Then the control path judges it.  There is never anything to remove. */
 static int serving(pid_t pid, double deadline)
 {
 	struct tsc c;
 	int e = tsc_open_until(&c, pid, deadline_ms(deadline));
 	if (!e)
 		tsc_close(&c);
-	if (e == -ECONNREFUSED && c.path[0])
-		unlink(c.path);
-	return e != -ENOENT && e != -ECONNREFUSED;
+	return e != -ENOENT;
 }
 
 int ts_proc_without_shim(pid_t pid, double deadline)

@@ -1,6 +1,7 @@
-/* threadstop ps: the processes with a control socket in your socket directories, their
- * thread counts read live; stale sockets removed.  One deadline for the whole scan, and at
- * most CLI_PS_EACH_S of it per process, so no peer can hold it. */
+/* threadstop ps: the processes with a control socket (listening abstract sockets named
+ * threadstop.PID in /proc/net/unix: this network namespace), their thread counts read
+ * live.  There is nothing to clean up: the sockets have no file.  One deadline for the
+ * whole scan, and at most CLI_PS_EACH_S of it per process, so no peer can hold it. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -39,30 +40,22 @@ struct counts {
 	int threads, blocked, stopped;
 };
 
-/* One socket of the directory: 1 listed in *n, 0 skipped (stale, elsewhere, or reported). */
-static int probe(const char *path, const struct stat *st1, pid_t pid, double deadline, struct counts *n)
+/* One process: 1 listed in *n, 0 skipped (gone, someone else's name, or reported). */
+static int probe(pid_t pid, double deadline, struct counts *n, char *path, size_t pathsz)
 {
 	struct tlist l = { 0 };
-	struct stat st2;
 	struct tsc c;
 	char buf[ESC_MAX];
 	int e, i;
 
 	e = kill(pid, 0) < 0 && errno == ESRCH ? -ESRCH : tsc_open_until(&c, pid, deadline_ms(deadline));
-	if (!e && strcmp(c.path, path)) { /* it serves from another directory */
-		tsc_close(&c);
-		return 0;
-	}
-	if (e == -ESRCH || e == -ECONNREFUSED) {
-		/* Stale: unlink it unless a new process just replaced it. */
-		if (!lstat(path, &st2) && st2.st_ino == st1->st_ino && st2.st_dev == st1->st_dev)
-			unlink(path);
-		return 0;
-	}
+	snprintf(path, pathsz, "%s", e == -ESRCH ? "" : c.path);
+	if (e == -ESRCH || e == -ENOENT)
+		return 0; /* gone, or the name is not its (anyone may bind one) */
 	if (!e)
 		e = fetch_list(&c, &l);
 	if (e && e != -EREMOTEIO)
-		fprintf(stderr, "threadstop: ps: pid %d (%s): %s; left out\n", (int)pid, esc(path, buf, sizeof buf),
+		fprintf(stderr, "threadstop: ps: pid %d (%s): %s; left out\n", (int)pid, esc(c.path, buf, sizeof buf),
 			e == -ETIMEDOUT	 ? "no complete answer in time"
 			: e == -EPROTO	 ? "malformed reply"
 			: e == -E2BIG	 ? "reply over the limits"
@@ -93,9 +86,11 @@ int cmd_ps(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	char dirs[2][TSC_PATH_MAX];
 	double timeout = CLI_TIMEOUT_S, deadline;
-	int nd = 0, k, json = 0, first = 1, o, late = 0, all = 0;
+	int json = 0, first = 1, o, late = 0, np = 0, k, all = 0;
+	pid_t *pids = 0;
+	char line[512];
+	FILE *f;
 
 	while ((o = next_opt("ps", argc, argv, ":h", opts)) != -1) {
 		if (o == 'j')
@@ -112,56 +107,63 @@ int cmd_ps(int argc, char **argv)
 	deadline = now_mono() + timeout;
 	if (all)
 		return ts_proc_ps_all(json, deadline);
-	for (k = 0; k < 2; k++)
-		if (!tsc_dir(k, getenv("THREADSTOP_DIR"), getenv("XDG_RUNTIME_DIR"), geteuid(), dirs[nd], sizeof dirs[nd]))
-			nd++;
+	/* Num RefCount Protocol Flags Type St Inode Path: the listening ones (flag
+	 * __SO_ACCEPTCON, 0x10000) with one of our names */
+	f = fopen("/proc/net/unix", "re");
+	if (!f)
+		die(EXIT_UNREACHABLE, "ps: cannot read /proc/net/unix: %s", strerror(errno));
+	while (fgets(line, sizeof line, f)) {
+		char name[256];
+		unsigned long flags;
+		int v;
+		if (sscanf(line, "%*s %*s %*s %lx %*s %*s %*s @%255s", &flags, name) != 2 || !(flags & 0x10000))
+			continue;
+		if ((v = tsc_pid_of_name(name, strlen(name))) <= 0)
+			continue;
+		for (k = 0; k < np && pids[k] != v; k++)
+			;
+		if (k < np)
+			continue;
+		if (!(np & 63) && !(pids = realloc(pids, (size_t)(np + 64) * sizeof *pids)))
+			die(EXIT_UNREACHABLE, "out of memory");
+		pids[np++] = v;
+	}
+	fclose(f);
 	if (json)
 		printf("[");
 	else
 		printf("%7s  %7s  %7s  %7s  %s\n", "PID", "THREADS", "BLOCKED", "STOPPED", "COMMAND");
-	for (k = 0; k < nd; k++) {
-		DIR *d = opendir(dirs[k]);
-		struct dirent *de;
-		if (!d)
+	for (k = 0; k < np; k++) {
+		char cmd[256], path[TSC_PATH_MAX];
+		struct counts n;
+		double mine = now_mono() + CLI_PS_EACH_S;
+		long v = pids[k];
+		if (now_mono() >= deadline) {
+			late++;
 			continue;
-		while ((de = readdir(d))) {
-			char path[TSC_PATH_MAX + 512], cmd[256], *end;
-			struct counts n;
-			struct stat st;
-			long v = strtol(de->d_name, &end, 10);
-			double mine = now_mono() + CLI_PS_EACH_S;
-			if (v <= 0 || v > INT_MAX || strcmp(end, ".sock") || !(de->d_name[0] >= '1' && de->d_name[0] <= '9'))
-				continue;
-			snprintf(path, sizeof path, "%s/%s", dirs[k], de->d_name);
-			if (lstat(path, &st) || !S_ISSOCK(st.st_mode))
-				continue;
-			if (now_mono() >= deadline) {
-				late++;
-				continue;
-			}
-			if (!probe(path, &st, (pid_t)v, mine < deadline ? mine : deadline, &n))
-				continue;
-			cmdline((pid_t)v, cmd, sizeof cmd);
-			if (json) {
-				printf("%s{\"pid\":%ld,\"threads\":%d,\"blocked\":%d,\"stopped\":%d,\"command\":", first ? "" : ",",
-				       v, n.threads, n.blocked, n.stopped);
-				put_json(stdout, cmd);
-				printf(",\"socket\":");
-				put_json(stdout, path);
-				printf("}");
-			} else {
-				printf("%7ld  %7d  %7d  %7d  ", v, n.threads, n.blocked, n.stopped);
-				put_field(stdout, cmd, 0);
-				putchar('\n');
-			}
-			first = 0;
 		}
-		closedir(d);
+		if (!probe((pid_t)v, mine < deadline ? mine : deadline, &n, path, sizeof path))
+			continue;
+		cmdline((pid_t)v, cmd, sizeof cmd);
+		if (json) {
+			printf("%s{\"pid\":%ld,\"threads\":%d,\"blocked\":%d,\"stopped\":%d,\"command\":", first ? "" : ",",
+			       v, n.threads, n.blocked, n.stopped);
+			put_json(stdout, cmd);
+			printf(",\"socket\":");
+			put_json(stdout, path);
+			printf("}");
+		} else {
+			printf("%7ld  %7d  %7d  %7d  ", v, n.threads, n.blocked, n.stopped);
+			put_field(stdout, cmd, 0);
+			putchar('\n');
+		}
+		first = 0;
 	}
+	free(pids);
 	if (json)
 		printf("]\n");
 	if (late)
-		die(EXIT_UNREACHABLE, "ps: the deadline (--timeout %g s) passed with %d socket%s not examined", timeout, late,
-		    late == 1 ? "" : "s");
+		die(EXIT_UNREACHABLE, "ps: the deadline (--timeout %g s) passed with %d process%s not examined", timeout, late,
+		    late == 1 ? "" : "es");
 	return EXIT_DONE;
 }

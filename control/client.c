@@ -1,6 +1,6 @@
 /* The client side of the control protocol, shared by the CLI and thread_stop() (the
- * shim's preload/api.c): find a process's socket, connect, check who serves it, send
- * requests and read replies. */
+ * shim's preload/api.c): find a process's socket (an abstract name: no file), connect,
+ * check who serves it (SO_PEERCRED), send requests and read replies. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/stat.h>
@@ -27,91 +29,44 @@ static long sys(long nr, long a, long b, long c, long d, long e, long f)
 	return r == -1 ? -errno : r;
 }
 
-int tsc_dir(int i, const char *tsdir, const char *xdg, uid_t uid, char *out, size_t outsz)
+int tsc_name(pid_t pid, int k, char *out, size_t outsz)
 {
-	int n;
-	if (tsdir && *tsdir)
-		n = i == 0 ? snprintf(out, outsz, "%s", tsdir) : -1;
-	else if (xdg && xdg[0] == '/' && i == 0)
-		n = snprintf(out, outsz, "%s/threadstop", xdg);
-	else if (i == (xdg && xdg[0] == '/'))
-		n = snprintf(out, outsz, "/tmp/threadstop-%u", (unsigned)uid);
-	else
-		n = -1;
-	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+	int n = k ? snprintf(out, outsz, "threadstop.%d.%d", (int)pid, k) : snprintf(out, outsz, "threadstop.%d", (int)pid);
+	return n < 0 || (size_t)n >= outsz ? -1 : n;
 }
 
-/* THREADSTOP_DIR and XDG_RUNTIME_DIR from /proc/PID/environ, streamed (it can be large). */
-static void target_env(pid_t pid, char *tsdir, char *xdg, size_t sz)
+int tsc_pid_of_name(const char *name, size_t len)
 {
-	char path[40], buf[2048], ent[TSC_PATH_MAX + 24];
-	size_t el = 0;
-	long n, i;
+	long v = 0;
+	size_t i = 11;
+	if (len <= i || memcmp(name, "threadstop.", 11) || name[i] < '1' || name[i] > '9')
+		return -1;
+	for (; i < len && name[i] >= '0' && name[i] <= '9' && v < 1 << 30; i++)
+		v = v * 10 + (name[i] - '0');
+	if (i < len) { /* .K */
+		if (name[i] != '.' || i + 2 != len || name[i + 1] < '1' || name[i + 1] > '0' + TSC_NAME_ALT)
+			return -1;
+	}
+	return v < 1 << 30 ? (int)v : -1;
+}
+
+int tsc_enter_netns(pid_t pid)
+{
+	char path[40];
+	struct stat mine, theirs;
 	int fd;
-	snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+	long e;
+	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+	if (sys(SYS_newfstatat, AT_FDCWD, (long)"/proc/self/ns/net", (long)&mine, 0, 0, 0) < 0 ||
+	    sys(SYS_newfstatat, AT_FDCWD, (long)path, (long)&theirs, 0, 0, 0) < 0 ||
+	    (mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino))
+		return 0; /* the same, or we cannot tell: try from here */
 	fd = (int)sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
 	if (fd < 0)
-		return;
-	while ((n = sys(SYS_read, fd, (long)buf, sizeof buf, 0, 0, 0)) > 0) {
-		for (i = 0; i < n; i++) {
-			if (buf[i]) {
-				if (el < sizeof ent - 1)
-					ent[el] = buf[i];
-				el++;
-				continue;
-			}
-			if (el < sizeof ent) {
-				ent[el] = 0;
-				if (!strncmp(ent, "THREADSTOP_DIR=", 15) && strlen(ent + 15) < sz)
-					strcpy(tsdir, ent + 15);
-				else if (!strncmp(ent, "XDG_RUNTIME_DIR=", 16) && strlen(ent + 16) < sz)
-					strcpy(xdg, ent + 16);
-			}
-			el = 0;
-		}
-	}
+		return -EPERM;
+	e = sys(SYS_setns, fd, CLONE_NEWNET, 0, 0, 0, 0);
 	sys(SYS_close, fd, 0, 0, 0, 0, 0);
-}
-
-static int is_socket(const char *path)
-{
-	struct stat st;
-	return sys(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st, AT_SYMLINK_NOFOLLOW, 0, 0) == 0 && S_ISSOCK(st.st_mode);
-}
-
-/* The socket path of pid: the first candidate directory holding <pid>.sock, from our own
- * environment, the target's, and the default of the target's uid and ours.  Returns 0,
- * or -ENOENT with the first candidate in out. */
-static int find_socket(pid_t pid, uid_t tuid, char *out, size_t outsz)
-{
-	char tsdir[TSC_PATH_MAX] = "", xdg[TSC_PATH_MAX] = "", dir[TSC_PATH_MAX], first[TSC_PATH_MAX] = "";
-	const char *mytsdir = getenv("THREADSTOP_DIR"), *myxdg = getenv("XDG_RUNTIME_DIR");
-	int k, i, r, n;
-	for (k = 0; k < 4; k++) {
-		if (k == 1) /* read only when our own THREADSTOP_DIR did not have it */
-			target_env(pid, tsdir, xdg, sizeof tsdir);
-		for (i = 0; i < 2; i++) {
-			if (k == 0)
-				r = mytsdir && *mytsdir ? tsc_dir(i, mytsdir, 0, 0, dir, sizeof dir) : -1;
-			else if (k == 1)
-				r = tsc_dir(i, tsdir, xdg, tuid, dir, sizeof dir);
-			else if (k == 2)
-				r = tsc_dir(i, 0, myxdg, geteuid(), dir, sizeof dir);
-			else
-				r = i == 0 ? tsc_dir(0, 0, 0, tuid, dir, sizeof dir) : -1;
-			if (r)
-				continue;
-			n = snprintf(out, outsz, "%s/%d.sock", dir, (int)pid);
-			if (n < 0 || (size_t)n >= outsz)
-				continue;
-			if (is_socket(out))
-				return 0;
-			if (!first[0] && (size_t)n < sizeof first)
-				memcpy(first, out, (size_t)n + 1);
-		}
-	}
-	snprintf(out, outsz, "%s", first);
-	return -ENOENT;
+	return e < 0 ? -EPERM : 1;
 }
 
 long tsc_now_ms(void)
@@ -121,14 +76,16 @@ long tsc_now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* From /proc/PID/status: the state letter and the effective uid.  0, or -ESRCH. */
-static int proc_status(pid_t pid, char *state, long *euid)
+/* From /proc/PID/status: the state letter, the effective uid, and the pid as the process
+ * sees it (NSpid's last field: another in a container).  0, or -ESRCH. */
+static int proc_status(pid_t pid, char *state, long *euid, pid_t *nspid)
 {
 	char path[40], buf[4096], *p;
 	long n;
 	int fd;
 	*state = 0;
 	*euid = -1;
+	*nspid = pid;
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
 	fd = (int)sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
 	if (fd < 0)
@@ -147,6 +104,18 @@ static int proc_status(pid_t pid, char *state, long *euid)
 		for (*euid = 0, p++; *p >= '0' && *p <= '9'; p++)
 			*euid = *euid * 10 + (*p - '0');
 	}
+	if ((p = strstr(buf, "\nNSpid:"))) {
+		for (p += 8; *p && *p != '\n';) {
+			long v = 0;
+			while (*p == '\t' || *p == ' ')
+				p++;
+			if (*p < '0' || *p > '9')
+				break;
+			for (; *p >= '0' && *p <= '9'; p++)
+				v = v * 10 + (*p - '0');
+			*nspid = (pid_t)v;
+		}
+	}
 	return *state ? 0 : -ESRCH;
 }
 
@@ -155,16 +124,40 @@ int tsc_open(struct tsc *c, pid_t pid)
 	return tsc_open_until(c, pid, tsc_now_ms() + TSC_TIMEOUT_MS);
 }
 
-int tsc_open_until(struct tsc *c, pid_t pid, long deadline_ms)
+/* Connect to the abstract name; 1 when whoever listens there is pid, of uid euid (or
+ * root: a daemon that dropped privileges keeps a listener made before it did), 0 when
+ * nobody listens there or someone else does, -errno when connecting failed otherwise. */
+static int try_name(struct tsc *c, pid_t pid, long euid, const char *name, int n)
 {
 	struct sockaddr_un sa;
 	struct ucred cred;
 	socklen_t cl = sizeof cred;
+	long e;
+	int fd = (int)sys(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0);
+	if (fd < 0)
+		return fd;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path + 1, name, (size_t)n);
+	e = sys(SYS_connect, fd, (long)&sa, (long)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n), 0, 0, 0);
+	if (e == 0 && sys(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, (long)&cred, (long)&cl, 0) == 0 &&
+	    cred.pid == pid && (euid < 0 || cred.uid == (uid_t)euid || cred.uid == 0)) {
+		c->fd = fd;
+		return 1;
+	}
+	sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (e == 0 || e == -ECONNREFUSED || e == -ENOENT)
+		return 0; /* nobody, or an impostor: anyone may bind an abstract name */
+	return e == -EAGAIN ? -EAGAIN : e == -EACCES || e == -EPERM ? -EACCES : (int)e;
+}
+
+int tsc_open_until(struct tsc *c, pid_t pid, long deadline_ms)
+{
 	struct tsp_reply r;
-	struct stat st;
-	char proc[32], state;
+	char state, name[TSC_PATH_MAX - 1];
 	long e, euid, me = sys(SYS_geteuid, 0, 0, 0, 0, 0, 0);
-	int fd;
+	pid_t nspid;
+	int k, n, got = 0;
 
 	memset(c, 0, offsetof(struct tsc, buf));
 	c->len = 0;
@@ -173,31 +166,24 @@ int tsc_open_until(struct tsc *c, pid_t pid, long deadline_ms)
 	c->deadline = deadline_ms;
 	if (pid <= 0)
 		return -ESRCH;
-	snprintf(proc, sizeof proc, "/proc/%d", (int)pid);
-	if (sys(SYS_newfstatat, AT_FDCWD, (long)proc, (long)&st, 0, 0, 0) < 0 || proc_status(pid, &state, &euid) ||
-	    state == 'Z' || state == 'X')
+	if (proc_status(pid, &state, &euid, &nspid) || state == 'Z' || state == 'X')
 		return -ESRCH; /* gone, or a zombie: no thread left to stop */
 	if (euid >= 0 && euid != me && me != 0)
-		return -EACCES; /* its socket is in its user's directory, and it would refuse us */
-	if (find_socket(pid, st.st_uid, c->path, sizeof c->path))
+		return -EACCES; /* it would refuse us */
+	/* Its listener binds the abstract name of its own pid, in its network namespace
+	 * (the CLI enters it first: tsc_enter_netns); the next names if that was taken. */
+	for (k = 0; k <= TSC_NAME_ALT && !got; k++) {
+		if ((n = tsc_name(nspid, k, name, sizeof name)) < 0)
+			return -ENOENT;
+		if (k == 0)
+			snprintf(c->path, sizeof c->path, "@%s", name);
+		got = try_name(c, pid, euid, name, n);
+		if (got < 0)
+			return got;
+	}
+	if (!got)
 		return -ENOENT;
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, c->path, strlen(c->path) + 1);
-	fd = (int)sys(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0);
-	if (fd < 0)
-		return fd;
-	e = sys(SYS_connect, fd, (long)&sa, sizeof sa, 0, 0, 0);
-	if (e < 0) {
-		sys(SYS_close, fd, 0, 0, 0, 0, 0);
-		return e == -EAGAIN ? -EAGAIN : e == -ENOENT ? -ENOENT : e == -EACCES || e == -EPERM ? -EACCES : -ECONNREFUSED;
-	}
-	c->fd = fd;
-	/* Whoever listens on that path must be the process we asked for. */
-	if (sys(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, (long)&cred, (long)&cl, 0) == 0 && cred.pid && cred.pid != pid) {
-		tsc_close(c);
-		return -EPROTO;
-	}
+	snprintf(c->path, sizeof c->path, "@%s", name);
 	e = tsc_read(c, &r);
 	if (e == -ECONNRESET) { /* closed without a word: the peer check refused us */
 		tsc_close(c);
@@ -205,7 +191,7 @@ int tsc_open_until(struct tsc *c, pid_t pid, long deadline_ms)
 	}
 	if (e == 0 && r.type == TSP_R_ERR && !strcmp(r.code, TSP_E_BUSY))
 		e = -EAGAIN;
-	else if (e == 0 && (r.type != TSP_R_GREETING || r.version != TSP_PROTO || r.pid != pid))
+	else if (e == 0 && (r.type != TSP_R_GREETING || r.version != TSP_PROTO || r.pid != nspid))
 		e = -EPROTO;
 	if (e) {
 		tsc_close(c);

@@ -9,6 +9,7 @@
 
 #define TSC_TIMEOUT_MS 10000   /* default deadline: the whole exchange, from tsc_open() */
 #define TSC_PATH_MAX 108       /* sizeof sun_path */
+#define TSC_NAME_ALT 7         /* names tried after the first, when someone else took it */
 #define TSC_REPLY_LINES 65536  /* reply lines to one request, at most */
 #define TSC_REPLY_BYTES (16L << 20) /* reply bytes to one request, at most */
 
@@ -17,20 +18,28 @@ struct tsc {
 	pid_t pid;
 	long deadline;             /* CLOCK_MONOTONIC ms: nothing is read after it */
 	long lines, bytes;         /* read since the last request */
-	char path[TSC_PATH_MAX];   /* the socket connected to, or the first one looked for */
+	char path[TSC_PATH_MAX];   /* the name connected to, or the first one tried: @threadstop.PID */
 	char buf[TSP_REPLY_MAX];
 	size_t len;
 };
 
-/* The socket directory this process would serve from: $THREADSTOP_DIR, else
- * $XDG_RUNTIME_DIR/threadstop, else /tmp/threadstop-<euid>; `i` selects the i-th
- * candidate (0, 1).  Returns 0, or -1 when there is no such candidate. */
-int tsc_dir(int i, const char *tsdir, const char *xdg, uid_t uid, char *out, size_t outsz);
+/* The abstract socket name (without its leading NUL) that process `pid` (as it sees its
+ * own pid) listens on: threadstop.PID, or threadstop.PID.K for K = 1..TSC_NAME_ALT when
+ * someone else holds the first.  Returns its length, or -1 if outsz is too small. */
+int tsc_name(pid_t pid, int k, char *out, size_t outsz);
+/* The pid in such a name (len bytes, no NUL, no '@'), or -1 if it is not one. */
+int tsc_pid_of_name(const char *name, size_t len);
+/* Abstract names live in a network namespace: join pid's if it is not ours (a
+ * container).  0 already there (or cannot tell), 1 entered, -EPERM not allowed (it
+ * needs CAP_SYS_ADMIN: run as root, or `nsenter -t PID -n`).  For the CLI only: it
+ * changes the calling thread's namespace. */
+int tsc_enter_netns(pid_t pid);
 
 /* Connect to pid's control socket and read its greeting.  Returns 0, or -errno:
- * ESRCH no such process (or a zombie), ENOENT no socket, ECONNREFUSED a stale socket,
- * EACCES another user's process (unless we are root) or refused by it, EAGAIN too many
- * clients, ETIMEDOUT, EPROTO not a threadstop socket of that pid.  deadline_ms
+ * ESRCH no such process (or a zombie), ENOENT no listener answers as that process (no
+ * shim, still starting, or another network namespace), EACCES another user's process
+ * (unless we are root) or refused by it, EAGAIN too many clients, ETIMEDOUT, EPROTO not
+ * a threadstop listener.  Whoever answers must be pid (SO_PEERCRED), of its uid or root.  deadline_ms
  * (CLOCK_MONOTONIC ms, see tsc_now_ms()) bounds everything read on this connection, the
  * greeting included, whatever the peer sends; tsc_open() sets it TSC_TIMEOUT_MS ahead. */
 int tsc_open_until(struct tsc *c, pid_t pid, long deadline_ms);

@@ -36,6 +36,7 @@ struct snap {
 
 static struct snap *snaps;  /* the listener's, reused from one request to the next */
 static int snapcap;
+static size_t snapbytes;
 
 static int64_t now_real_ns(void)
 {
@@ -59,12 +60,14 @@ static int snapshot(void)
 			break;
 		ts_registry_unlock();
 		{
-			int cap = n + n / 2 + 16;
-			struct snap *p = realloc(snaps, (size_t)cap * sizeof *p);
+			size_t bytes = ((size_t)(n + n / 2 + 16) * sizeof *snaps + 4095) & ~(size_t)4095;
+			struct snap *p = ts_pages(bytes);
 			if (!p)
 				return -1;
+			ts_pages_free(snaps, snapbytes);
 			snaps = p;
-			snapcap = cap;
+			snapbytes = bytes;
+			snapcap = (int)(bytes / sizeof *snaps);
 		}
 	}
 	for (i = 0, t = ts_registry_first(); t; t = t->next, i++) {
@@ -177,12 +180,14 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 	unsigned char hit[TSP_SEL_MAX] = { 0 }, *ok = 0;
 	pid_t *tids = 0;
 	int *idx = 0;
-	int i, k, n, m = 0, found;
+	size_t bytes = 0;
+	int i, k, n, m = 0, found = 0, matched;
 	char line[TSP_REPLY_MAX];
 
 	n = snapshot();
 	if (n >= 0) {
-		tids = malloc((size_t)(n ? n : 1) * (sizeof *tids + sizeof *idx + 1));
+		bytes = (size_t)(n ? n : 1) * (sizeof *tids + sizeof *idx + 1);
+		tids = ts_pages(bytes);
 		idx = tids ? (int *)(tids + (n ? n : 1)) : 0;
 		ok = tids ? (unsigned char *)(idx + (n ? n : 1)) : 0;
 	}
@@ -201,17 +206,23 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 			idx[m++] = i;
 		}
 	}
-	found = m ? ts_stop_tids(tids, m, req->force ? TS_FORCE : 0, ok) : 0;
+	matched = m ? ts_stop_tids(tids, m, req->force ? TS_FORCE : 0, ok) : 0;
 	for (i = 0; i < m; i++)
-		if (ok[i])
-			thread_line(c, "stopped", &snaps[idx[i]]);
-	free(tids);
+		if (ok[i]) {
+			thread_line(c, ok[i] == TS_STOP_UNDELIVERED ? "undelivered" : "stopped", &snaps[idx[i]]);
+			found += ok[i] != TS_STOP_UNDELIVERED;
+		}
+	ts_pages_free(tids, bytes);
 	for (k = 0; k < req->nsel; k++) {
 		char esc[TSP_PAT_MAX * 4 + 1];
 		if (hit[k] || tsp_escape(req->sel[k].text, strlen(req->sel[k].text), esc, sizeof esc) < 0)
 			continue;
 		snprintf(line, sizeof line, "unmatched %s\n", esc);
 		ts_reply(c, line);
+	}
+	if (!found && matched) {
+		ts_reply_err(c, TSP_E_UNDELIVERED, "the signal that interrupts a blocking call was refused (a seccomp filter?)");
+		return;
 	}
 	if (!found) {
 		ts_reply_err(c, TSP_E_NOMATCH, "no thread matches (see 'list')");

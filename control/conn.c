@@ -1,30 +1,21 @@
 /* One client connection of the listener: a bounded output buffer, written with
- * MSG_DONTWAIT only, so that a slow or hostile peer never blocks the listener. */
+ * MSG_DONTWAIT only, so that a slow or hostile peer never blocks the listener.  No
+ * malloc: the buffer is mmap'd (reserved, not committed, until written). */
 #define _GNU_SOURCE
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include "conn.h"
-#include "socket.h"
 
 static int out_append(struct ts_conn *c, const char *s, size_t n)
 {
 	if (c->outoff == c->outlen)
 		c->outoff = c->outlen = 0;
-	if (c->outlen + n > c->outcap) {
-		size_t cap = c->outcap ? c->outcap : 4096;
-		char *p;
-		while (cap < c->outlen + n)
-			cap *= 2;
-		if (cap > TS_OUT_MAX)
-			return -1;
-		p = realloc(c->out, cap);
-		if (!p)
-			return -1;
-		c->out = p;
-		c->outcap = cap;
-	}
+	if (!c->out && !(c->out = ts_pages(TS_OUT_MAX)))
+		return -1;
+	if (c->outlen + n > TS_OUT_MAX)
+		return -1;
 	memcpy(c->out + c->outlen, s, n);
 	c->outlen += n;
 	return 0;
@@ -45,12 +36,13 @@ void ts_reply_err(struct ts_conn *c, const char *code, const char *msg)
 
 void ts_conn_drop(struct ts_conn *c)
 {
-	if (ts_fd_still_ours(c->fd, c->dev, c->ino))
-		ts_close_raw(c->fd);
-	free(c->out);
+	if (c->fd >= 0)
+		ts_sys(SYS_close, c->fd, 0, 0, 0, 0, 0);
+	ts_pages_free(c->out, TS_OUT_MAX);
 	c->out = 0;
-	c->outlen = c->outoff = c->outcap = c->inlen = 0;
+	c->outlen = c->outoff = c->inlen = 0;
 	c->closing = 0;
+	c->partial = 0;
 	c->fd = -1;
 }
 
@@ -74,4 +66,3 @@ void ts_conn_flush(struct ts_conn *c, long now)
 		c->deadline = now + TS_IDLE_MS;
 	}
 }
-

@@ -3,23 +3,25 @@
 #ifndef TS_CONTROL_CONN_H
 #define TS_CONTROL_CONN_H
 
+#include "pages.h"
 #include "protocol.h"
 #include "ts.h"
 
 #define TS_IDLE_MS 5000            /* a client must complete a request, or read, within this */
+#define TS_LINE_MS 1000            /* a request line begun must be complete within this */
 #define TS_OUT_PAUSE (64 << 10)    /* stop reading requests while this much output is pending */
 #define TS_OUT_MAX (1 << 20)       /* a client's output buffer never grows beyond this */
 
 struct ts_conn {
 	int fd;                 /* -1: free slot */
-	dev_t dev;
-	ino_t ino;              /* the socket's identity: never close an fd that is not ours */
-	long deadline;          /* CLOCK_MONOTONIC ms */
+	long deadline;          /* CLOCK_MONOTONIC ms: idle, or not reading its replies */
+	long active;            /* when it connected or last completed a request (eviction order) */
+	long partial;           /* when the incomplete line in `in` began, or 0 */
 	int closing;            /* close once the output is flushed */
 	size_t inlen;
 	char in[TSP_LINE_MAX];
-	char *out;
-	size_t outlen, outoff, outcap;
+	char *out;              /* mmap'd on first use (the listener must not malloc) */
+	size_t outlen, outoff;
 };
 
 /* Queue a reply line (closes the connection when its output is over TS_OUT_MAX). */

@@ -1,142 +1,45 @@
-/* The control socket's file and descriptors.  The socket is <dir>/<pid>.sock in the
- * first usable directory ($THREADSTOP_DIR, else $XDG_RUNTIME_DIR/threadstop, then
- * /tmp/threadstop-<euid>); its descriptors and the clients' live just under the
- * descriptor limit (see ts_fd_move_high).  Raw system calls only. */
+/* The control socket: an abstract unix socket named threadstop.<pid> (client.c,
+ * tsc_name), so that no file exists for it, and it is gone with the process whatever the
+ * end (exit, _exit, SIGKILL, exec).  Anyone may bind an abstract name: clients check
+ * that whoever listens is the process they asked for (SO_PEERCRED), and if someone took
+ * our name first, the next names are tried.  Its descriptors live in the listener's own
+ * table (listener.c), never in the program's.  Raw system calls only. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/un.h>
-#include "server.h"
+#include "log.h"
 #include "socket.h"
 
 struct ts_sock ts_sock = { .lfd = -1 };
 
-int ts_fd_identity(int fd, dev_t *dev, ino_t *ino)
-{
-	struct stat st;
-	if (ts_sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) < 0 || !S_ISSOCK(st.st_mode))
-		return -1;
-	*dev = st.st_dev;
-	*ino = st.st_ino;
-	return 0;
-}
-
-int ts_fd_still_ours(int fd, dev_t dev, ino_t ino)
-{
-	dev_t d;
-	ino_t i;
-	return fd >= 0 && ts_fd_identity(fd, &d, &i) == 0 && d == dev && i == ino;
-}
-
-/* Move our fd out of the program's way: programs expect open() to return the lowest
- * free number (a shell's `exec 3<`, test suites asserting fd 3), so ours live just
- * under the fd limit.  Keeps the fd where it is if that fails. */
-int ts_ctl_fd_floor = INT_MAX;
-
-static void note_fd(int fd)
-{
-	if (fd >= 0 && fd < ts_ctl_fd_floor)
-		__atomic_store_n(&ts_ctl_fd_floor, fd, __ATOMIC_RELAXED);
-}
-
-int ts_fd_move_high(int fd)
-{
-	struct { uint64_t cur, max; } rl;
-	long base, nfd;
-	if (ts_sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0, 0) < 0)
-		return fd;
-	base = (long)(rl.cur < 65536 ? rl.cur : 65536) - 2 * TS_MAX_CLIENTS - 16;
-	if (base <= fd) {
-		note_fd(fd);
-		return fd;
-	}
-	nfd = ts_sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, base, 0, 0, 0);
-	if (nfd < 0) {
-		note_fd(fd);
-		return fd;
-	}
-	ts_close_raw(fd);
-	note_fd((int)nfd);
-	return (int)nfd;
-}
-
-/* The directory, created 0700 if missing; used only if it is a real directory (not a
- * symlink) owned by us and writable by no one else. */
-static int safe_dir(const char *dir)
-{
-	struct stat st;
-	long e = ts_sys(SYS_mkdir, (long)dir, 0700, 0, 0, 0, 0);
-	if (e < 0 && e != -EEXIST)
-		return -1;
-	if (ts_sys(SYS_newfstatat, AT_FDCWD, (long)dir, (long)&st, AT_SYMLINK_NOFOLLOW, 0, 0) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
-		return -1;
-	return 0;
-}
-
-/* Unlink the socket file we bound, if it is still that one. */
-void ts_socket_unlink(void)
-{
-	struct stat st;
-	if (!ts_sock.path_ino)
-		return;
-	if (ts_sys(SYS_newfstatat, AT_FDCWD, (long)ts_sock.path, (long)&st, AT_SYMLINK_NOFOLLOW, 0, 0) == 0 &&
-	    st.st_dev == ts_sock.path_dev && st.st_ino == ts_sock.path_ino)
-		ts_sys(SYS_unlink, (long)ts_sock.path, 0, 0, 0, 0, 0);
-	ts_sock.path_ino = 0;
-}
-
-/* Create, bind and listen on <dir>/<pid>.sock, replacing a stale one.  The listener's lock held. */
 int ts_socket_open(void)
 {
 	struct sockaddr_un sa;
-	struct stat st;
-	int i, fd, pid = (int)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	int k, pid = (int)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
 
-	for (i = 0; i < ts_sock.ndirs; i++) {
-		int n;
-		if (safe_dir(ts_sock.dirs[i]))
-			continue;
-		n = snprintf(ts_sock.path, sizeof ts_sock.path, "%s/%d.sock", ts_sock.dirs[i], pid);
-		if (n < 0 || (size_t)n >= sizeof ts_sock.path)
-			continue;
-		fd = (int)ts_sys(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, 0, 0, 0);
+	for (k = 0; k <= TSC_NAME_ALT; k++) {
+		int n = tsc_name(pid, k, ts_sock.name, sizeof ts_sock.name);
+		long fd, e;
+		if (n < 0)
+			return -ENAMETOOLONG;
+		fd = ts_sys(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, 0, 0, 0);
 		if (fd < 0)
-			return -1;
-		fd = ts_fd_move_high(fd);
-		/* A leftover of an earlier process with our pid (or of our image before exec). */
-		if (ts_sys(SYS_newfstatat, AT_FDCWD, (long)ts_sock.path, (long)&st, AT_SYMLINK_NOFOLLOW, 0, 0) == 0 &&
-		    S_ISSOCK(st.st_mode))
-			ts_sys(SYS_unlink, (long)ts_sock.path, 0, 0, 0, 0, 0);
+			return (int)fd;
 		memset(&sa, 0, sizeof sa);
 		sa.sun_family = AF_UNIX;
-		memcpy(sa.sun_path, ts_sock.path, (size_t)n + 1);
-		if (ts_sys(SYS_bind, fd, (long)&sa, sizeof sa, 0, 0, 0) < 0 ||
-		    ts_sys(SYS_chmod, (long)ts_sock.path, 0600, 0, 0, 0, 0) < 0 ||
-		    ts_sys(SYS_newfstatat, AT_FDCWD, (long)ts_sock.path, (long)&st, AT_SYMLINK_NOFOLLOW, 0, 0) < 0 ||
-		    ts_sys(SYS_listen, fd, TS_MAX_CLIENTS, 0, 0, 0, 0) < 0 || ts_fd_identity(fd, &ts_sock.ldev, &ts_sock.lino)) {
-			ts_close_raw(fd);
-			continue;
+		memcpy(sa.sun_path + 1, ts_sock.name, (size_t)n);
+		e = ts_sys(SYS_bind, fd, (long)&sa, (long)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n), 0, 0, 0);
+		if (e == 0)
+			e = ts_sys(SYS_listen, fd, TS_BACKLOG, 0, 0, 0, 0);
+		if (e == 0) {
+			ts_sock.lfd = (int)fd;
+			return 0;
 		}
-		ts_sock.path_dev = st.st_dev;
-		ts_sock.path_ino = st.st_ino;
-		ts_sock.lfd = fd;
-		return 0;
+		ts_sys(SYS_close, fd, 0, 0, 0, 0, 0);
+		if (e != -EADDRINUSE)
+			return (int)e;
+		ts_debug("threadstop: the abstract name @%s is taken by another process\n", ts_sock.name);
 	}
-	ts_sock.path[0] = 0;
-	return -1;
-}
-
-/* The candidate directories, as the client looks for them (tsc_dir). */
-void ts_socket_dirs(void)
-{
-	const char *tsdir = getenv("THREADSTOP_DIR"), *xdg = getenv("XDG_RUNTIME_DIR");
-	for (int i = 0; i < 2; i++)
-		if (!tsc_dir(i, tsdir, xdg, geteuid(), ts_sock.dirs[ts_sock.ndirs], sizeof ts_sock.dirs[0]))
-			ts_sock.ndirs++;
+	return -EADDRINUSE;
 }

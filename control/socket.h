@@ -1,34 +1,21 @@
-/* The control socket's file and descriptors (control/socket.c): the directory it lives
- * in, <dir>/<pid>.sock, and descriptors placed just under the limit, checked by identity
- * so that the shim never closes a descriptor the program took. */
+/* The control socket (control/socket.c): an abstract unix socket, threadstop.<pid>, in
+ * the listener's own descriptor table. */
 #ifndef TS_CONTROL_SOCKET_H
 #define TS_CONTROL_SOCKET_H
 
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include "client.h"
 #include "ts.h"
 
 #define TS_MAX_CLIENTS 16
+#define TS_BACKLOG 64          /* connections queued before the listener takes them */
 
 extern struct ts_sock {
-	char dirs[2][TSC_PATH_MAX];
-	int ndirs;
-	char path[TSC_PATH_MAX];
-	dev_t path_dev;         /* the socket file we bound: removed at exit if still there */
-	ino_t path_ino;
 	int lfd;                /* the listening socket, or -1 */
-	dev_t ldev;
-	ino_t lino;
-	int lost;               /* the listening socket was lost and could not be recreated */
+	char name[TSC_PATH_MAX];
 } ts_sock TS_HIDDEN;
 
-void ts_socket_dirs(void) TS_HIDDEN;          /* from the environment, at start-up */
-int ts_socket_open(void) TS_HIDDEN;           /* 0, or -1: no directory would do */
-void ts_socket_unlink(void) TS_HIDDEN;
-int ts_fd_identity(int fd, dev_t *dev, ino_t *ino) TS_HIDDEN;
-int ts_fd_still_ours(int fd, dev_t dev, ino_t ino) TS_HIDDEN;
-int ts_fd_move_high(int fd) TS_HIDDEN;
+int ts_socket_open(void) TS_HIDDEN;  /* 0, or -errno */
 
 static inline long ts_close_raw(int fd)
 {

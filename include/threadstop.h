@@ -32,8 +32,8 @@ int thread_stop_tid(pid_t tid, unsigned flags);
  * delivered are not counted), or -1 with errno:
  *   ESRCH         no such process (or it has exited and is a zombie), or no thread of it
  *                 matches the selector
- *   ENOENT        the process has no control socket (it does not run with the shim)
- *   ECONNREFUSED  a stale socket: nothing listens on it any more
+ *   ENOENT        no control socket answers as that process (it does not run with the
+ *                 shim, has no listener, or is in another network namespace)
  *   EACCES        the process belongs to another user (only root may cross), or it
  *                 refused the connection
  *   EPERM         threads matched, but the process could not interrupt any of their

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "registry.h"
 #include "send.h"
+#include "server.h"
 #include "sigvirt.h"
 #include "window.h"
 
@@ -70,6 +71,10 @@ void ts_stop_clear(struct ts_thread *t, int lapsed)
 int ts_slow(struct ts_thread *t)
 {
 	int s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	if (s & (TS_LAZY | TS_NEW)) { /* a fork child's first call, or a new thread's: its listener */
+		ts_control_lazy(0);
+		s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+	}
 	if (s & TS_NEW) {
 		ts_register(t);
 		s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
@@ -188,6 +193,11 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 	struct ts_thread *t = &ts_tls;
 	int s, call, e = errno;
 
+	if (si->si_code == SI_TIMER && si->si_value.sival_int == ts_timer_cookie()) {
+		ts_control_lazy(1); /* a fork child's start timer */
+		errno = e;
+		return;
+	}
 	if (!ts_signal_is_ours(si)) {
 		/* The program's handler ran without SA_RESTART: an interposed call the kernel
 		 * was restarting fails with EINTR instead, as it would without the shim (ours

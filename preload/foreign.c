@@ -38,11 +38,33 @@ int ts_foreign_stoppable(long nr, long arg2)
 	return ts_foreign_name(nr) != 0;
 }
 
+/* A decimal or 0x-hex number at *p, moving *p past it; -1 for none.  (Not strtol: it
+ * reads the locale from TLS and writes errno, and the listener has neither.) */
+static long number(const char **p)
+{
+	const char *s = *p;
+	unsigned long v = 0;
+	int base = 10, any = 0;
+	while (*s == ' ')
+		s++;
+	if (s[0] == '0' && s[1] == 'x')
+		base = 16, s += 2;
+	for (;; s++, any = 1) {
+		int d = *s >= '0' && *s <= '9' ? *s - '0' : base == 16 && *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 : -1;
+		if (d < 0)
+			break;
+		v = v * (unsigned)base + (unsigned)d;
+	}
+	*p = s;
+	return any ? (long)v : -1;
+}
+
 /* The system call thread tid is blocked in, from /proc (-1: running or unknown), and its
  * first two arguments.  Raw syscalls: this runs in stoppers and in the control thread. */
 long ts_blocked_syscall(pid_t tid, long args[2])
 {
-	char path[48], buf[256], *p = buf, *end;
+	char path[48], buf[256];
+	const char *p = buf;
 	long fd, n, nr;
 	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
 	fd = ts_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
@@ -53,11 +75,11 @@ long ts_blocked_syscall(pid_t tid, long args[2])
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
-	nr = strtol(p, &end, 10);
-	if (end == p || nr < 0)
-		return -1; /* "running" */
-	args[0] = strtol(end, &p, 16);
-	args[1] = strtol(p, &end, 16);
+	nr = number(&p);
+	if (nr < 0)
+		return -1; /* "running", or -1 (blocked, not in a system call) */
+	args[0] = number(&p);
+	args[1] = number(&p);
 	return nr;
 }
 

@@ -4,10 +4,11 @@
  * child has one thread, so a lock held by another thread of the parent would never be
  * released in it.
  *
- * The order is the nesting order of the code: the control lock (control/listener.c) is
- * held while the listener creates descriptors; the registry lock (registry.c) while a
- * stopper marks and wakes threads; the virtual disposition's lock (sigvirt.c) while the
- * program's sigaction writes it.  None is taken while a later one is held. */
+ * The order is the nesting order of the code: the registry lock (registry.c) is held
+ * while a stopper marks and wakes threads; the virtual disposition's lock (sigvirt.c)
+ * while the program's sigaction writes it.  None is taken while a later one is held.
+ * The control plane has no lock: the child inherits neither the listener nor its
+ * descriptors (a table of its own), and resets its state. */
 #define _GNU_SOURCE
 #include "fork.h"
 #include "registry.h"
@@ -17,7 +18,6 @@
 
 static void prepare(void)
 {
-	ts_control_lock();
 	ts_registry_lock();
 	ts_sigvirt_lock();
 }
@@ -26,12 +26,11 @@ static void parent(void)
 {
 	ts_sigvirt_unlock();
 	ts_registry_unlock();
-	ts_control_unlock();
 }
 
 /* In the child: its own pid first (the signal's sender), then the registry (its one
- * thread, unstopped), the signal's lock, and last the control plane, which starts a new
- * listener thread and socket. */
+ * thread, unstopped), the signal's lock, and last the control plane, which arranges for
+ * a listener of its own later (control/listener.c). */
 static void child(void)
 {
 	ts_signal_fork_child();

@@ -7,17 +7,24 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "force.h"
+#include "lock.h"
 #include "registry.h"
 
 __thread struct ts_thread ts_tls __attribute__((tls_model("initial-exec"))) = { .stop = TS_NEW };
 
-static pthread_mutex_t registry_mutex = PTHREAD_MUTEX_INITIALIZER;
+static ts_lock_t registry_mutex = TS_LOCK_INIT; /* lock.h: shared with the listener */
 static struct ts_thread *registry;
 static pthread_key_t exit_key;
+static void (*on_empty)(void);
+
+void ts_registry_on_empty(void (*fn)(void))
+{
+	on_empty = fn;
+}
 static int exit_key_ok;
 
-void ts_registry_lock(void) { pthread_mutex_lock(&registry_mutex); }
-void ts_registry_unlock(void) { pthread_mutex_unlock(&registry_mutex); }
+void ts_registry_lock(void) { ts_lock(&registry_mutex); }
+void ts_registry_unlock(void) { ts_unlock(&registry_mutex); }
 struct ts_thread *ts_registry_first(void) { return registry; }
 
 /* The index by tid: open addressing, linear probing, at most half full, under the
@@ -135,11 +142,15 @@ static void unlink_locked(struct ts_thread *t)
 static void on_thread_exit(void *p)
 {
 	struct ts_thread *t = p;
+	int last;
 	ts_registry_lock();
 	unlink_locked(t);
 	index_del(t);
 	__atomic_store_n(&t->stop, TS_DEAD, __ATOMIC_RELEASE);
+	last = !registry;
 	ts_registry_unlock();
+	if (last && on_empty)
+		on_empty(); /* the listener's fallback leaves with the last thread */
 }
 
 /* Called by the thread itself, when it starts or at its first interposed call. */
@@ -173,7 +184,7 @@ void ts_register(struct ts_thread *t)
 void ts_registry_fork_child(void)
 {
 	struct ts_thread *t = &ts_tls;
-	pthread_mutex_init(&registry_mutex, 0);
+	registry_mutex = TS_LOCK_INIT;
 	registry = 0;
 	if (slots != first_slots)
 		ts_sys(SYS_munmap, (long)slots, (long)(nslots * sizeof *slots), 0, 0, 0, 0);

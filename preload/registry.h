@@ -13,6 +13,7 @@
 #define TS_NEW 8u      /* not registered yet (the initial TLS value) */
 #define TS_DEAD 16u    /* unregistered: exiting, or an internal thread; calls pass through */
 #define TS_BUSY 32u    /* registering: a nested call (signal handler) passes through */
+#define TS_LAZY 64u    /* a fork child's thread: start the listener at the next call */
 #define TS_STOP_BITS (TS_STOP | TS_FORCE) /* either kind of stop */
 
 /* A stop lapses when the thread enters a call it refused TS_REFUSE_SAME times already
@@ -66,5 +67,7 @@ struct ts_thread *ts_find_tid(pid_t tid) TS_HIDDEN;      /* registry locked; O(1
 struct ts_thread *ts_find_self(pthread_t th) TS_HIDDEN;  /* registry locked */
 struct ts_thread *ts_registry_first(void) TS_HIDDEN;     /* registry locked */
 void ts_registry_fork_child(void) TS_HIDDEN;             /* fork.c */
+/* fn runs when the last registered thread has unregistered (control/listener.c) */
+void ts_registry_on_empty(void (*fn)(void)) TS_HIDDEN;
 
 #endif

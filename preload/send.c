@@ -66,6 +66,13 @@ int ts_send_tid(pid_t tid)
 	return (int)ts_sys(SYS_rt_tgsigqueueinfo, si.si_pid, tid, ts_signal, (long)&si, 0, 0);
 }
 
+/* The value of a fork child's start timer (control/listener.c): never the cookie, so
+ * that the two kinds of our signal are never taken for each other. */
+int ts_timer_cookie(void)
+{
+	return ~cookie;
+}
+
 int ts_signal_is_ours(const siginfo_t *si)
 {
 	return si->si_code == SI_QUEUE && si->si_value.sival_int == cookie && si->si_pid == pid;

@@ -11,6 +11,7 @@ void ts_signal_fork_child(void) TS_HIDDEN;  /* fork.c: the child's new pid */
 int ts_send(const struct ts_thread *t) TS_HIDDEN;     /* 0, or -errno */
 int ts_send_tid(pid_t tid) TS_HIDDEN;
 int ts_signal_is_ours(const siginfo_t *si) TS_HIDDEN;
+int ts_timer_cookie(void) TS_HIDDEN;
 
 int ts_mask_readable(const sigset_t *set) TS_HIDDEN;  /* sigvirt.c */
 

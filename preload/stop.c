@@ -20,6 +20,7 @@
 #include "calls.h"
 #include "foreign.h"
 #include "log.h"
+#include "pages.h"
 #include "send.h"
 #include "stop.h"
 
@@ -112,8 +113,9 @@ int ts_mark(struct ts_thread *t, unsigned bits)
 }
 
 /* After ts_mark() and ts_barrier(): wake t if it sits in a call a stop with these bits
- * ends.  Returns nonzero when the wake-up must be repeated until t has left that call
- * (ts_kick_more): condition waits, glibc waits, glibc-internal system calls. */
+ * ends.  Returns 1 when the wake-up must be repeated until t has left that call
+ * (ts_kick_more): condition waits, glibc waits, glibc-internal system calls;
+ * TS_KICK_REFUSED when the signal that would interrupt its call was refused. */
 static int kick_call(struct ts_thread *t, unsigned bits, int call)
 {
 	if (t == &ts_tls)
@@ -214,7 +216,8 @@ static int find_tids(const pid_t *tids, int n, struct ts_thread **tp)
 int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 {
 	unsigned bits = TS_STOP | (flags & TS_FORCE);
-	struct ts_thread *one, **tp = n <= 1 ? &one : malloc((size_t)n * (sizeof *tp + sizeof(unsigned)));
+	size_t bytes = (size_t)n * (sizeof(struct ts_thread *) + sizeof(unsigned));
+	struct ts_thread *one, **tp = n <= 1 ? &one : ts_pages(bytes);
 	unsigned seq1 = 0, *seqs = n <= 1 ? &seq1 : tp ? (unsigned *)(tp + n) : 0;
 	int i, found = 0, conds = 0, each = !tp, barrier_done = 0;
 	ts_registry_lock();
@@ -252,6 +255,6 @@ int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 			conds--;
 		}
 	if (tp && tp != &one)
-		free(tp); /* (seqs lives in the same block) */
+		ts_pages_free(tp, bytes); /* (seqs lives in the same block) */
 	return found;
 }

@@ -1,5 +1,6 @@
 # The socket follows the process: a forked child serves its own, an exec'd image replaces
-# the old one for the same pid, and `ps` lists live ones and removes stale ones.
+# the old one for the same pid, and `ps` lists live ones.  An impostor holding a
+# process's socket name is never taken for it, and the CLI deletes nothing.
 . "$(dirname "$0")/lib.sh"
 
 # exec: same pid, new image, new socket.
@@ -26,13 +27,37 @@ wait_list $C "^ *$C +python3 +blocked +clock_nanosleep "
 for p in $E $F $C; do grep -Eq "^ *$p +1 +1 +0 " "$WORK/ps.out" || fail "ps does not show $p"; done
 "$T" stop $C all --wait=15 >"$WORK/stop.out" 2>&1 || fail "stop child exited $?"
 wait_grep "$WORK/fork.err" "Operation canceled"
-wait_for 20 test ! -e "$THREADSTOP_DIR/$C.sock" || fail "the child's socket outlived it"
+wait_for 20 eval '! listening $C' || fail "the child's socket outlived it"
 list_has $F "^ *$F +python3 +blocked +clock_nanosleep " || fail "the parent was hit by the child's stop"
 
-# A stale socket of a dead pid is removed by ps.
-true & D=$!; wait $D
-$PY -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$THREADSTOP_DIR/$D.sock"
-"$T" ps >/dev/null 2>&1 || fail "ps exited $?"
-[ -e "$THREADSTOP_DIR/$D.sock" ] && fail "ps left a stale socket"
-[ -S "$THREADSTOP_DIR/$F.sock" ] || fail "ps removed a live socket"
-echo "ok 1 - exec replaced, fork child served, stale removed"
+# An impostor binds the name of a process without the shim: anyone may bind an abstract
+# name, so the CLI checks who listens (SO_PEERCRED) and is not fooled.
+sleep 1000 & D=$!; PIDS+=($D)
+$PY - $D >"$WORK/imp.out" 2>&1 <<'PYEOF' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind("\0threadstop.%s" % sys.argv[1])
+s.listen(8)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    c.sendall(b"threadstop 1 %s\n" % sys.argv[1].encode())
+PYEOF
+I=$!; PIDS+=($I)
+wait_grep "$WORK/imp.out" ready
+"$T" list $D >"$WORK/imp.list" 2>&1 # (without the shim, list reads /proc)
+grep -q "no shim" "$WORK/imp.list" || fail "the CLI took the impostor for the process: $(cat "$WORK/imp.list")"
+"$T" stop $D all >"$WORK/imp.stop" 2>&1 && fail "the CLI stopped through an impostor"
+grep -q "runs without the shim" "$WORK/imp.stop" || fail "impostor stop: $(cat "$WORK/imp.stop")"
+"$T" ps >"$WORK/ps2.out" 2>&1 || fail "ps exited $?"
+grep -Eq "^ *$D " "$WORK/ps2.out" && fail "ps listed the impostor's name"
+grep -Eq "^ *$F +1 +1 +0 " "$WORK/ps2.out" || fail "ps lost a live process"
+# Files the CLI once looked at, behind a symlink of another's making: never touched.
+mkdir -p "$WORK/victim" "$WORK/xdg"
+ln -s "$WORK/victim" "$WORK/xdg/threadstop"
+true & G=$!; wait $G
+$PY -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$WORK/victim/$G.sock"
+XDG_RUNTIME_DIR=$WORK/xdg THREADSTOP_DIR=$WORK/xdg/threadstop "$T" list $G >/dev/null 2>&1
+XDG_RUNTIME_DIR=$WORK/xdg THREADSTOP_DIR=$WORK/xdg/threadstop "$T" ps >/dev/null 2>&1
+[ -S "$WORK/victim/$G.sock" ] || fail "the CLI deleted a file through a symlink"
+echo "ok 1 - exec replaced, fork child served, impostor refused, nothing deleted"

@@ -5,7 +5,6 @@ T=${THREADSTOP_CLI:?run me through meson test}
 export THREADSTOP_LIB=${TS_LIB_OVERRIDE:-$TS_BUILD_LIB}
 PY=/usr/bin/python3
 WORK=$(mktemp -d /tmp/ts-ctl-test.XXXXXX)
-export THREADSTOP_DIR=$WORK/sock
 PIDS=()
 # Each script is one TAP test: scripts/test counts its result line.
 echo "1..1"
@@ -37,7 +36,10 @@ wait_for() {
 	done
 }
 
-wait_socket() { wait_for 20 test -S "$THREADSTOP_DIR/$1.sock" || fail "pid $1 never opened its control socket"; }
+# The control socket is an abstract name (no file): @threadstop.PID; for Python, "\0..."
+sock() { echo "@threadstop.$1"; }
+listening() { grep -q " 00010000 .* @threadstop\.$1\$" /proc/net/unix; }
+wait_socket() { wait_for 20 listening "$1" || fail "pid $1 never opened its control socket"; }
 has() { grep -q -- "$2" "$1" 2>/dev/null; }
 wait_grep() { wait_for 20 has "$1" "$2" || fail "timed out waiting for '$2' in $1"; }
 

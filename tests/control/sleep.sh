@@ -12,5 +12,5 @@ fi
 wait_exit $P
 [ $STATUS -ge 1 ] && [ $STATUS -lt 128 ] || fail "sleep ended with status $STATUS (expected an error exit, not a signal)"
 grep -q "Operation canceled" "$WORK/sleep.err" || fail "sleep did not report ECANCELED"
-wait_for 5 test ! -e "$THREADSTOP_DIR/$P.sock" || fail "the socket outlived the process"
+wait_for 5 eval '! listening $P' || fail "the socket outlived the process"
 echo "ok 1 - sleep stopped, status $STATUS: $(cat "$WORK/sleep.err")"

@@ -15,12 +15,13 @@ is() { # description, actual
 	else echo "not ok $n - $1 says '$2', meson.build $version"; bad=1; fi
 }
 is "threadstop --version" "$("$cli" --version | sed -n 's/^threadstop \([^ ]*\) .*/\1/p')"
-export THREADSTOP_DIR=$work THREADSTOP_LIB=$lib
+export THREADSTOP_LIB=$lib
 "$cli" run -- sleep 600 &
 P=$!
 i=0
-while [ ! -S "$work/$P.sock" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
-reply=$(printf 'version\nquit\n' | timeout 20 socat - "UNIX-CONNECT:$work/$P.sock" 2>&1)
+# its control socket is the abstract name @threadstop.PID (no file)
+while ! grep -q "@threadstop\.$P\$" /proc/net/unix && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+reply=$(printf 'version\nquit\n' | timeout 20 socat - "ABSTRACT-CONNECT:threadstop.$P" 2>&1)
 is "the library's version reply" "$(echo "$reply" | sed -n 's/^ok threadstop \([^ ]*\) protocol.*/\1/p')"
 is "debian/changelog" "$(sed -n '1s/^threadstop (\([^)]*\)).*/\1/p' "$src/debian/changelog")"
 is "NEWS.md's top entry" "$(sed -n 's/^## \([0-9][^ ]*\).*/\1/p' "$src/NEWS.md" | head -1)"

@@ -12,7 +12,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 export PYTHONPATH=$HERE/../../python
 export THREADSTOP_LIB=$LIB
 WORK=$(mktemp -d /tmp/ts-py-test.XXXXXX)
-export THREADSTOP_DIR=$WORK/sock
 N=0
 FAILED=0
 PIDS=()
@@ -93,7 +92,7 @@ wiki() {
 		notok "$2 wiki queue worker ($3, $what): never ready" "$err"; kill -9 $p; return
 	fi
 	if [ "$3" = cli ]; then
-		wait_for 20 test -S "$THREADSTOP_DIR/$p.sock"
+		wait_for 20 grep -q "@threadstop\.$p\$" /proc/net/unix # its control socket (an abstract name)
 		# Thread.name is the OS name: `list` shows it and it selects the thread.
 		if ! wait_for 20 list_has $p '^ *[0-9]+ +queue-worker +blocked +sem_'; then
 			"$T" list $p >&2; notok "$2 wiki queue worker: list does not show queue-worker blocked in a sem wait"

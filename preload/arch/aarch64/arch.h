@@ -6,6 +6,7 @@
 #ifndef TS_ARCH_H
 #define TS_ARCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <ucontext.h>
 
@@ -66,6 +67,18 @@ static inline void ts_arch_skip_syscall(ucontext_t *uc, long ret)
  * (qemu-user, kernels without CONFIG_CHECKPOINT_RESTORE), and only if the main thread's
  * word holds its tid (wrap_thread.c). */
 #define TS_ARCH_GLIBC_TID_OFFSET 208
+
+/* A thread glibc does not know gets a thread pointer of its own (x86_64/arch.h has the
+ * contract).  aarch64 keeps the TLS blocks above the pointer (after a 16-byte TCB) and
+ * glibc's struct pthread below it; the stack-protector canary and the pointer guard are
+ * globals here, not in the TCB.  So the pointer sits TS_ARCH_TCB_SIZE into the zeroed
+ * area: glibc's thread descriptor below it, the static TLS blocks above. */
+#define TS_ARCH_TCB_SIZE 4096
+static inline void *ts_arch_tls_setup(void *area, size_t size)
+{
+	(void)size;
+	return (char *)area + TS_ARCH_TCB_SIZE;
+}
 
 /* aarch64 has no open, creat, poll, epoll_wait, pause, mkdir, unlink or chmod system
  * calls, only their *at and p* forms.  The shared code names the old ones (on x86_64

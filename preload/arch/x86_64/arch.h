@@ -5,6 +5,7 @@
 #ifndef TS_ARCH_H
 #define TS_ARCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <ucontext.h>
 
@@ -124,6 +125,26 @@ static inline void ts_arch_skip_syscall(ucontext_t *uc, long ret)
 {
 	uc->uc_mcontext.gregs[REG_RAX] = ret;
 	uc->uc_mcontext.gregs[REG_RIP] += 2;
+}
+
+/* A thread glibc does not know (control/rawthread.c) gets a thread pointer of its own:
+ * `area` (size bytes, zeroed) holds its static TLS blocks below the pointer and a TCB at
+ * it.  x86_64 keeps the TLS blocks below the TCB; the TCB starts with two pointers to
+ * itself (0x0, 0x10), the stack-protector canary (0x28) and the pointer guard (0x30),
+ * copied from the creator so that code built with -fstack-protector runs.  The dtv (0x8)
+ * stays 0: a dynamic TLS access faults rather than touching the creator's blocks. */
+#define TS_ARCH_TCB_SIZE 4096
+static inline void *ts_arch_tls_setup(void *area, size_t size)
+{
+	char *tp = (char *)area + size - TS_ARCH_TCB_SIZE;
+	uintptr_t guard, pguard;
+	__asm__("mov %%fs:0x28, %0" : "=r"(guard));
+	__asm__("mov %%fs:0x30, %0" : "=r"(pguard));
+	((void **)tp)[0] = tp;
+	((void **)tp)[2] = tp;
+	*(uintptr_t *)(tp + 0x28) = guard;
+	*(uintptr_t *)(tp + 0x30) = pguard;
+	return tp;
 }
 
 /* The offset of the tid word (CLONE_CHILD_CLEARTID) in glibc's struct pthread: after

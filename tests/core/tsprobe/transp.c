@@ -204,21 +204,27 @@ static void tear_y(int sig)
 	tear_check(SIGUSR2, SIGUSR1);
 }
 
+/* The two actions the writers alternate. */
+static void tear_actions(struct sigaction *x, struct sigaction *y)
+{
+	memset(x, 0, sizeof *x);
+	memset(y, 0, sizeof *y);
+	x->sa_sigaction = tear_x;
+	x->sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&x->sa_mask);
+	sigaddset(&x->sa_mask, SIGUSR1);
+	y->sa_handler = tear_y;
+	y->sa_flags = SA_RESTART;
+	sigemptyset(&y->sa_mask);
+	sigaddset(&y->sa_mask, SIGUSR2);
+}
+
 static void *tear_writer(void *p)
 {
 	struct sigaction x, y;
 	int sig = shim_sig();
 	(void)p;
-	memset(&x, 0, sizeof x);
-	memset(&y, 0, sizeof y);
-	x.sa_sigaction = tear_x;
-	x.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&x.sa_mask);
-	sigaddset(&x.sa_mask, SIGUSR1);
-	y.sa_handler = tear_y;
-	y.sa_flags = SA_RESTART;
-	sigemptyset(&y.sa_mask);
-	sigaddset(&y.sa_mask, SIGUSR2);
+	tear_actions(&x, &y);
 	while (!tear_done) {
 		sigaction(sig, &x, 0);
 		sigaction(sig, &y, 0);
@@ -238,10 +244,14 @@ static void *tear_raiser(void *p)
 int scen_sigtear(void)
 {
 	pthread_t th[4];
+	struct sigaction x, y;
 	double t0 = now();
 	signal(SIGUSR1, SIG_IGN);
 	signal(SIGUSR2, SIG_IGN);
-	signal(shim_sig(), tear_y);
+	/* Start from one of the two actions: a delivery before the writers' first change
+	 * (a loaded machine may not run them for a while) must find a whole one too. */
+	tear_actions(&x, &y);
+	sigaction(shim_sig(), &y, 0);
 	for (int i = 0; i < 4; i++)
 		pthread_create(&th[i], 0, i < 2 ? tear_writer : tear_raiser, 0);
 	while (now() - t0 < 3 && tear_runs < 400000)
