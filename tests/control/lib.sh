@@ -48,6 +48,8 @@ gone() {
 	local s; s=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
 	[ -z "$s" ] || [ "$s" = Z ] || [ "$s" = X ]
 }
+# execed PID: the background job PID has left this shell for its program.
+execed() { [ "$(readlink "/proc/$1/exe" 2>/dev/null)" != "$(readlink /proc/$$/exe)" ]; }
 # wait_exit PID: until it ends (20 s at most), then its status in $STATUS.
 wait_exit() {
 	wait_for 20 gone "$1" || fail "pid $1 did not end after its stop"

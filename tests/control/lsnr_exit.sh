@@ -21,6 +21,9 @@ for mode in raw thread; do
 	for d in 0 0.01 0.03 0.1 0.3; do
 		"$T" run -- sleep 1000 >/dev/null 2>&1 &
 		P=$!; PIDS+=($P)
+		# (a signal that reaches the forked shell before its exec would run this
+		# script's EXIT trap there: it is the program's life that is measured)
+		wait_for 20 execed $P || fail "$mode: the job never exec'd"
 		sleep $d
 		kill -TERM $P
 		wait_exit $P
