@@ -10,7 +10,7 @@ long ts_errno_tp;
 long ts_set_errno(long r)
 {
 	errno = (int)-r;
-#ifdef __SEG_FS
+#ifdef TS_ERRNO_INLINE
 	{
 		long tp;
 		__asm__("mov %%fs:0, %0" : "=r"(tp));

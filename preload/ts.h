@@ -50,13 +50,17 @@ static inline long ts_ms(const struct timespec *ts)
 
 /* The libc convention: -1 and errno.  errno is libc's static TLS: at the same offset from
  * the thread pointer in every thread, learnt at the first error (block.c), then written
- * inline, as libc itself does. */
+ * inline, as libc itself does.  Not in sanitized builds: ASan and TSan instrument a
+ * %fs-relative store as if it were an address, and fault on its shadow. */
+#if defined(__SEG_FS) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define TS_ERRNO_INLINE 1
+#endif
 long ts_set_errno(long r) TS_HIDDEN;
 extern long ts_errno_tp TS_HIDDEN;
 static inline long ts_ret(long r)
 {
 	if (unlikely((unsigned long)r > -4096UL)) {
-#ifdef __SEG_FS
+#ifdef TS_ERRNO_INLINE
 		long off = __atomic_load_n(&ts_errno_tp, __ATOMIC_RELAXED);
 		if (likely(off)) {
 			*(int __seg_fs *)off = (int)-r;

@@ -11,13 +11,18 @@ wait_list $C "^ *$C +lsnr +blocked +accept +fd="
 wait_exit $P
 [ $STATUS = 3 ] || fail "the worker's accept did not fail with ECANCELED (parent exited $STATUS)"
 
-"$T" run -- "$LSNR" forkspin >"$WORK/fs.out" 2>"$WORK/fs.err" &
-P=$!; PIDS+=($P)
-wait_grep "$WORK/fs.out" "^child "
-C=$(awk '/^child/ { print $2 }' "$WORK/fs.out"); PIDS+=($C)
-wait_list $C "^ *$C +lsnr +running "
-kill $C
-wait_exit $P
+# A sanitized build's listener is the pthread fallback, which a fork child cannot start
+# from its timer's signal handler: there a computing child is reached at its first
+# interposed call only, so this case is the raw listener's.
+if [ -z "${THREADSTOP_TEST_PRELOAD_FIRST:-}" ]; then
+	"$T" run -- "$LSNR" forkspin >"$WORK/fs.out" 2>"$WORK/fs.err" &
+	P=$!; PIDS+=($P)
+	wait_grep "$WORK/fs.out" "^child "
+	C=$(awk '/^child/ { print $2 }' "$WORK/fs.out"); PIDS+=($C)
+	wait_list $C "^ *$C +lsnr +running "
+	kill $C
+	wait_exit $P
+fi
 
 "$T" run -- "$LSNR" forkexit 300 >"$WORK/fe.out" 2>&1 || fail "forkexit failed"
 grep -q done "$WORK/fe.out" || fail "forkexit did not finish"
