@@ -265,7 +265,7 @@ static void loop(void)
 			if (timeout < 0 || left < timeout)
 				timeout = left;
 		}
-		if (ctl.mode == MODE_THREAD && timeout < 0 && !ts_registry_first())
+		if (ctl.mode == MODE_THREAD && timeout < 0 && ts_registry_empty())
 			timeout = 50; /* the last thread is leaving: look again soon */
 		r = (int)ts_sys(SYS_poll, (long)pfd, n, timeout, 0, 0, 0);
 		if (r < 0)

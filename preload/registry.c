@@ -26,6 +26,9 @@ static int exit_key_ok;
 void ts_registry_lock(void) { ts_lock(&registry_mutex); }
 void ts_registry_unlock(void) { ts_unlock(&registry_mutex); }
 struct ts_thread *ts_registry_first(void) { return registry; }
+/* The listener's unlocked look (is anyone left?): a relaxed load, the writers' stores
+ * relaxed too, so that the test is no data race in C11's sense. */
+int ts_registry_empty(void) { return !__atomic_load_n(&registry, __ATOMIC_RELAXED); }
 
 /* The index by tid: open addressing, linear probing, at most half full, under the
  * registry lock.  It starts in a static table and grows in whole pages from mmap (no
@@ -131,7 +134,7 @@ static void unlink_locked(struct ts_thread *t)
 	if (t->prev)
 		t->prev->next = t->next;
 	else if (registry == t)
-		registry = t->next;
+		__atomic_store_n(&registry, t->next, __ATOMIC_RELAXED);
 	if (t->next)
 		t->next->prev = t->prev;
 	t->next = t->prev = 0;
@@ -171,7 +174,7 @@ void ts_register(struct ts_thread *t)
 	t->next = registry;
 	if (registry)
 		registry->prev = t;
-	registry = t;
+	__atomic_store_n(&registry, t, __ATOMIC_RELAXED);
 	index_add(t);
 	__atomic_and_fetch(&t->stop, ~(TS_NEW | TS_BUSY), __ATOMIC_RELEASE);
 	ts_registry_unlock();
@@ -185,7 +188,7 @@ void ts_registry_fork_child(void)
 {
 	struct ts_thread *t = &ts_tls;
 	registry_mutex = TS_LOCK_INIT;
-	registry = 0;
+	__atomic_store_n(&registry, 0, __ATOMIC_RELAXED);
 	if (slots != first_slots)
 		ts_sys(SYS_munmap, (long)slots, (long)(nslots * sizeof *slots), 0, 0, 0, 0);
 	__builtin_memset(first_slots, 0, sizeof first_slots);
@@ -198,7 +201,7 @@ void ts_registry_fork_child(void)
 	t->tid = gettid();
 	t->next = t->prev = 0;
 	t->cond = 0;
-	registry = t;
+	__atomic_store_n(&registry, t, __ATOMIC_RELAXED);
 	index_add(t);
 	__atomic_and_fetch(&t->stop, ~(TS_STOP_BITS | TS_PCANCEL), __ATOMIC_RELAXED);
 }

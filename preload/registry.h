@@ -66,6 +66,7 @@ void ts_registry_unlock(void) TS_HIDDEN;
 struct ts_thread *ts_find_tid(pid_t tid) TS_HIDDEN;      /* registry locked; O(1) */
 struct ts_thread *ts_find_self(pthread_t th) TS_HIDDEN;  /* registry locked */
 struct ts_thread *ts_registry_first(void) TS_HIDDEN;     /* registry locked */
+int ts_registry_empty(void) TS_HIDDEN;                   /* no lock: a hint only */
 void ts_registry_fork_child(void) TS_HIDDEN;             /* fork.c */
 /* fn runs when the last registered thread has unregistered (control/listener.c) */
 void ts_registry_on_empty(void (*fn)(void)) TS_HIDDEN;
