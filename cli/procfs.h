@@ -1,6 +1,7 @@
 /* What /proc tells about the threads of a process that runs without the shim: name,
  * state, the system call each sleeps in with its arguments, wchan, how long it has
- * slept; and `list` and `ps --all` built on it.  x86_64 system call numbers. */
+ * slept; and `list` and `ps --all` built on it (proclist.c).  The system call numbers of
+ * each arch. */
 #ifndef TS_PROCFS_H
 #define TS_PROCFS_H
 
@@ -29,6 +30,9 @@ struct ts_pthread {
 	unsigned long switches;     /* context switches so far */
 	int kthread;                /* a kernel thread (PF_KTHREAD) */
 };
+
+/* Read a small /proc file into buf (NUL-terminated).  Its length, or -errno. */
+ssize_t ts_proc_slurp(const char *path, char *buf, size_t sz);
 
 /* Read one thread.  0, or -errno (ESRCH: gone). */
 int ts_proc_thread(pid_t pid, pid_t tid, struct ts_pthread *t);
