@@ -1,5 +1,5 @@
-/* The threads of a process without the shim, as /proc tells them (see procfs.h), and the
- * `list` and `ps --all` that show them. */
+/* The threads of a process without the shim, as /proc tells them (see procfs.h);
+ * proclist.c shows them. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
