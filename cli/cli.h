@@ -5,6 +5,14 @@
 #ifndef TS_CLI_H
 #define TS_CLI_H
 
+/* Where the installed library is (meson sets both; `run` and the help text use them). */
+#ifndef TS_LIBDIR
+#define TS_LIBDIR "/usr/local/lib"
+#endif
+#ifndef TS_LIBNAME
+#define TS_LIBNAME "libthreadstop.so.0"
+#endif
+
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "procfs.h"
 
 static double clock_s(clockid_t id)
 {
@@ -58,22 +59,6 @@ int proc_gone(pid_t pid)
 	return proc_info(pid, &pi) < 0 || pi.state == 'Z' || pi.state == 'X';
 }
 
-/* Is libthreadstop.so mapped into pid?  1, 0, or -1 if its maps cannot be read. */
-static int lib_loaded(pid_t pid)
-{
-	char path[40], line[512];
-	FILE *f;
-	int hit = 0;
-	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (!hit && fgets(line, sizeof line, f))
-		hit = strstr(line, "libthreadstop") != 0;
-	fclose(f);
-	return hit;
-}
-
 /* The reasons a process cannot be reached that /proc alone tells: gone, a zombie, another
  * user's.  Exits 3 with the message; returns if none applies. */
 static void check_reachable(pid_t pid)
@@ -117,7 +102,7 @@ void connect_or_die(struct tsc *c, pid_t pid, double deadline)
 		e = tsc_open_until(c, pid, deadline_ms(deadline));
 		if (now_mono() >= deadline)
 			break;
-		if (e == -EAGAIN || (e == -ENOENT && lib_loaded(pid) == 1)) {
+		if (e == -EAGAIN || (e == -ENOENT && ts_proc_has_shim(pid) == 1)) {
 			usleep(50000);
 			continue;
 		}
@@ -132,7 +117,7 @@ void connect_or_die(struct tsc *c, pid_t pid, double deadline)
 		die(EXIT_UNREACHABLE, "no process with pid %d", (int)pid);
 	case ENOENT:
 		check_reachable(pid);
-		if (lib_loaded(pid) == 1)
+		if (ts_proc_has_shim(pid) == 1)
 			die(EXIT_UNREACHABLE,
 			    "pid %d has libthreadstop loaded but no control socket answers as it (%s): its "
 			    "listener could not start (a seccomp filter, or no memory or threads left: "

@@ -4,13 +4,6 @@
 #include <string.h>
 #include "cli.h"
 
-#ifndef TS_LIBDIR
-#define TS_LIBDIR "/usr/local/lib"
-#endif
-#ifndef TS_LIBNAME
-#define TS_LIBNAME "libthreadstop.so.0"
-#endif
-
 #define EXIT_COMMON \
 	"  2    usage error (the message says which)\n" \
 	"  3    the process cannot be reached (no such process, a zombie, another user's,\n" \

@@ -10,13 +10,6 @@
 #include <unistd.h>
 #include "cli.h"
 
-#ifndef TS_LIBDIR
-#define TS_LIBDIR "/usr/local/lib"
-#endif
-#ifndef TS_LIBNAME
-#define TS_LIBNAME "libthreadstop.so.0"
-#endif
-
 static int readable(const char *p) { return p && access(p, R_OK) == 0; }
 
 /* The build tree's library only for the build tree's binary (TS_BUILD_EXE): an installed
