@@ -1,11 +1,3 @@
-/* The program's disposition of the shim's signal number (see sigvirt_action.h), which
- * the handler reads without a lock and the program's sigaction & co. write. */
-#define _GNU_SOURCE
-#include <string.h>
-#include <sys/syscall.h>
-#include "sigvirt.h"
-#include "sigvirt_action.h"
-
 /* The virtual disposition, read by the handler without a lock: two slots, the index of
  * the current one, and a sequence number per slot, odd while the slot is written (a
  * seqlock per slot).  A writer fills the slot that is not current and then makes it
@@ -19,6 +11,12 @@
  * Writers serialise on a spin word, taken with every signal blocked, so that no handler
  * (the program's, through ours) runs in a thread that holds it: the handler's own write
  * (SA_RESETHAND) can wait for it.  fork.c takes it too; the child resets it. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/syscall.h>
+#include "sigvirt.h"
+#include "sigvirt_action.h"
+
 #define PROG_WORDS (sizeof(struct sigaction) / sizeof(unsigned long))
 static unsigned long prog[2][PROG_WORDS];
 static unsigned prog_seq[2];

@@ -1,13 +1,3 @@
-/* Signals of the shim's number held while the thread has it virtually blocked (see
- * sigvirt_held.h). */
-#define _GNU_SOURCE
-#include <string.h>
-#include <sys/syscall.h>
-#include "registry.h"
-#include "send.h"
-#include "sigvirt.h"
-#include "sigvirt_held.h"
-
 /* Signals of the shim's number that arrive while the thread has it virtually blocked,
  * with their siginfo, in order: raised again as they came when it unblocks it, shown by
  * sigpending, taken by sigwait & co.  Per thread (the kernel would hold a signal sent to
@@ -15,6 +5,13 @@
  * bounded: past TS_VQ_MAX held signals, later ones are dropped, as the kernel refuses
  * sigqueue past the queue limit.  Only this thread touches its queue: the handler pushes,
  * and the program's side takes with the real signal blocked. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/syscall.h>
+#include "send.h"
+#include "sigvirt.h"
+#include "sigvirt_held.h"
+
 #define TS_VQ_MAX 16
 struct vsig {
 	int code;
