@@ -9,6 +9,7 @@
 # that the thread can block again and be stopped again.
 import ctypes
 import errno
+import gc
 import linecache
 import os
 import queue
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 import traceback
 
 import threadstop
@@ -440,6 +442,41 @@ def retried_cases():
         retried('Thread.join', c_join_one, lambda: GATE.set())
 
 
+def gc_window():
+    """A stop whose exception a garbage collection run at the wrong moment would swallow:
+    3.12 and later collect at the eval loop's check that raises it, and a weakref
+    callback run there raises it instead (CPython reports it as unraisable).  The call
+    must still raise, not return False."""
+    record = {}
+    callbacks = []
+
+    class Node:
+        pass
+
+    def body():
+        refs = []
+        gc.disable()
+        try:
+            threadstop.stop(threading.current_thread())  # pending: the acquire meets it
+            for _ in range(5000):  # cyclic garbage, over any collection threshold
+                n = Node()
+                n.me = n
+                refs.append(weakref.ref(n, lambda r: callbacks.append(1)))
+            del n
+            gc.enable()  # the shim's own allocations at the stop schedule a collection
+            run_case(c_lock, LOCK, False, record)
+        finally:
+            gc.enable()
+
+    t = threading.Thread(target=body)
+    t.start()
+    t.join(30)
+    exc = record.get('exc')
+    tap(not t.is_alive() and not record.get('returned') and isinstance(exc, threadstop.Stopped),
+        'stop Lock.acquire (worker) while garbage is collected: raises Stopped',
+        repr((record, len(callbacks))))
+
+
 def twice():
     """A stopped thread runs normally again: it blocks again and a second stop stops it."""
     results = []
@@ -492,6 +529,7 @@ def main():
             main_case(name, fn, kind, force)
     if not only:
         twice()
+        gc_window()
         retried_cases()
     GATE.set()
     for p in CHILDREN:
