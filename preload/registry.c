@@ -120,6 +120,17 @@ struct ts_thread *ts_find_tid(pid_t tid)
 	return 0;
 }
 
+int ts_registry_count(void)
+{
+	struct ts_thread *t;
+	int n = 0;
+	if (index_ok)
+		return (int)nused;
+	for (t = registry; t; t = t->next)
+		n++;
+	return n;
+}
+
 struct ts_thread *ts_find_self(pthread_t th)
 {
 	struct ts_thread *t;
