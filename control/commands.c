@@ -62,8 +62,10 @@ static int snapshot(void)
 	for (;;) {
 		ts_registry_lock();
 		n = ts_registry_count();
-		if (n <= snapcap)
+		if (n <= snapcap) {
+			ts_registry_prefetch();
 			break;
+		}
 		ts_registry_unlock();
 		{
 			size_t each = sizeof *snaps + sizeof *sel_tids + sizeof *sel_idx + sizeof *sel_ok;

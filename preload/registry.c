@@ -131,6 +131,15 @@ int ts_registry_count(void)
 	return n;
 }
 
+void ts_registry_prefetch(void)
+{
+	for (unsigned i = 0; index_ok && i < nslots; i++)
+		if (slots[i].t) {
+			__builtin_prefetch(slots[i].t);
+			__builtin_prefetch(slots[i].t->name);
+		}
+}
+
 struct ts_thread *ts_find_self(pthread_t th)
 {
 	struct ts_thread *t;
