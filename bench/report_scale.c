@@ -124,7 +124,7 @@ static void at_1000(void)
 	};
 	enum { NM = sizeof M / sizeof M[0], NT = 4 };
 	long n = quick ? 50 : 1000;
-	int rounds = quick ? 1 : 11, nm = quick ? NT : NM, ok = 1;
+	int rounds = quick ? 1 : 15, nm = quick ? NT : NM, ok = 1;
 	double ms[NM][16], ratio[NM][16];
 	for (int r = 0; r < rounds && ok; r++)
 		for (int m = 0; m < nm && ok; m++) {
