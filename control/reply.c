@@ -46,9 +46,10 @@ static void put_ll(struct out *o, long long v)
 
 void tsp_fmt_arg(char *out, size_t outsz, enum tsp_arg_kind kind, long arg)
 {
-	struct out o = { out, out + outsz - 1, 0 };
+	struct out o;
 	if (!outsz)
 		return;
+	o = (struct out){ out, out + outsz - 1, 0 };
 	if (kind == TSP_ARG_FD)
 		put_s(&o, "fd="), put_ll(&o, arg);
 	else if (kind == TSP_ARG_TID)
@@ -73,9 +74,10 @@ void tsp_fmt_arg(char *out, size_t outsz, enum tsp_arg_kind kind, long arg)
 int tsp_fmt_thread(char *out, size_t outsz, const char *type, const struct tsp_thread *t, const char *name, size_t namelen)
 {
 	char esc[TSP_NAME_MAX * 4 + 1];
-	struct out o = { out, out + outsz - 1, 0 };
+	struct out o;
 	if (!outsz || tsp_escape(name, namelen, esc, sizeof esc) < 0)
 		return -1;
+	o = (struct out){ out, out + outsz - 1, 0 };
 	if (!esc[0])
 		esc[0] = '-', esc[1] = 0;
 	put_s(&o, type), put_s(&o, " ");
