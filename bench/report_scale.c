@@ -110,7 +110,7 @@ static int list_and_stop(long n, int reps, double *list_ms, double *stop_ms, int
 
 static void at_1000(void)
 {
-	/* base: the row this one's ratio is to.  The first four are the figure and its
+	/* base: the row this one's ratio is to.  The first five are the figure and its
 	 * targets; the last three show the same stop on threads that used only the top of
 	 * their stacks (bench/stop.c, touch_stack). */
 	static const struct { const char *how, *env, *what; int base; } M[] = {
@@ -118,11 +118,12 @@ static void at_1000(void)
 		{ "inproc", 0, "`thread_stop_tid()` on each tid in turn (`inproc`)", 0 },
 		{ "socket", 0, "`thread_stop(getpid(), \"call:read\")`, the control socket (`socket`)", 0 },
 		{ "glob", 0, "`thread_stop(getpid(), \"r*\")`, a name glob (`glob`)", 0 },
-		{ "floor", "TSB_FRESH=1", "fresh stacks: the floor (`TSB_FRESH=1 ... floor`)", 4 },
-		{ "socket", "TSB_FRESH=1", "fresh stacks: `call:read` (`TSB_FRESH=1 ... socket`)", 4 },
-		{ "floor", "TSB_FRESH=1 TSB_DEEP=800", "fresh stacks: the floor, its `read` 800 bytes lower (`TSB_DEEP=800`)", 4 },
+		{ "all", 0, "`thread_stop(getpid(), \"all\")`, the calling thread too (`all`)", 0 },
+		{ "floor", "TSB_FRESH=1", "fresh stacks: the floor (`TSB_FRESH=1 ... floor`)", 5 },
+		{ "socket", "TSB_FRESH=1", "fresh stacks: `call:read` (`TSB_FRESH=1 ... socket`)", 5 },
+		{ "floor", "TSB_FRESH=1 TSB_DEEP=800", "fresh stacks: the floor, its `read` 800 bytes lower (`TSB_DEEP=800`)", 5 },
 	};
-	enum { NM = sizeof M / sizeof M[0], NT = 4 };
+	enum { NM = sizeof M / sizeof M[0], NT = 5 };
 	long n = quick ? 50 : 1000;
 	int rounds = quick ? 1 : 15, nm = quick ? NT : NM, ok = 1;
 	double ms[NM][16], ratio[NM][16];

@@ -8,14 +8,15 @@
  *       stop and blocks again.  Prints "n p50 p99 max" of t1 - t0 in ns, and for cond_wait
  *       the number of spurious wake-ups (returns of 0) it waited through.
  *       With a third argument FILE, also writes every t1 - t0 (ns, sorted) to FILE.
- *   ts-bench-stop many N inproc|socket|glob|pick|wait|floor
+ *   ts-bench-stop many N inproc|socket|glob|all|pick|wait|floor
  *       N threads (named "reader") blocked in read on one empty pipe, each having used
  *       16 KiB of its stack first (touch_stack; TSB_FRESH=1: not; TSB_DEEP=BYTES: the
  *       read from a frame that much lower).  Prints "ready PID"
  *       once all sleep.  inproc: the main thread then stops each with thread_stop_tid()
  *       (t0 before the first); socket: it stops them all with thread_stop(getpid(),
  *       "call:read"), through the control socket as the CLI does, minus the CLI's process
- *       start; glob: the same with the name glob "r*"; pick: it stops up to 51 of them one
+ *       start; glob: the same with the name glob "r*"; all: with "all", which stops this
+ *       thread too (it clears its stop at once); pick: it stops up to 51 of them one
  *       at a time (thread_stop_tid, then waits for that read to return) and prints
  *       "pick K P50 MAX" (ns), then stops the rest; wait: it waits for a stop from outside
  *       (threadstop stop PID all); floor: without the shim, the same threads woken by a
@@ -276,7 +277,8 @@ static int many(long n, const char *how)
 	pthread_t *th = calloc((size_t)n, sizeof *th);
 	long long t0 = 0, last = 0;
 	char b;
-	int p[2], inproc = !strcmp(how, "inproc"), socket = !strcmp(how, "socket") || !strcmp(how, "glob");
+	int p[2], inproc = !strcmp(how, "inproc"), all = !strcmp(how, "all");
+	int socket = !strcmp(how, "socket") || !strcmp(how, "glob") || all;
 	int pick = !strcmp(how, "pick");
 	if (n < 1)
 		exit(2);
@@ -341,12 +343,16 @@ static int many(long n, const char *how)
 				die("thread_stop_tid");
 	} else if (socket) {
 		int r;
-		const char *sel = how[0] == 'g' ? "r*" : "call:read";
+		const char *sel = all ? "all" : how[0] == 'g' ? "r*" : "call:read";
 		t0 = now_ns();
-		if ((r = stop_sel(getpid(), sel, 0)) != n) {
+		/* (all: this thread too, in no call: its stop is cleared at once, before any
+		 * interposed call of its own could fail) */
+		if ((r = stop_sel(getpid(), sel, 0)) != n + all) {
 			fprintf(stderr, "ts-bench-stop: thread_stop(%s) returned %d: %s\n", sel, r, strerror(errno));
 			exit(1);
 		}
+		if (all)
+			stop_clear();
 	}
 	long long tk = now_ns();
 	{
@@ -427,6 +433,6 @@ int main(int argc, char **argv)
 		return many(atol(argv[2]), argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "one"))
 		return one();
-	fprintf(stderr, "usage: ts-bench-stop latency CALL COUNT [FILE] | many N inproc|socket|glob|pick|wait|floor | one\n");
+	fprintf(stderr, "usage: ts-bench-stop latency CALL COUNT [FILE] | many N inproc|socket|glob|all|pick|wait|floor | one\n");
 	return 2;
 }
