@@ -121,6 +121,8 @@ static int never_blocks(long fd)
  * ones: the token is cleared and the call blocks as without a stop.  So a thread that
  * retries for ever costs two, at most eight, failed calls, never a spin.  Returns 1 to
  * refuse, 0 to go in. */
+_Static_assert(TS_C_count <= 256, "a call id fits ts_thread.refusal_call");
+
 static int refuse(struct ts_thread *t, int id, long arg, int entering)
 {
 	unsigned gen = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE);
@@ -133,10 +135,10 @@ static int refuse(struct ts_thread *t, int id, long arg, int entering)
 	}
 	n = t->nrefusals;
 	for (i = 0; i < n; i++)
-		if (t->refusals[i].call == id && t->refusals[i].arg == arg)
+		if (t->refusal_call[i] == id && t->refusal_arg[i] == arg)
 			break;
 	if (entering) {
-		if ((i < n && t->refusals[i].n >= TS_REFUSE_SAME) || t->refused >= TS_REFUSE_MAX) {
+		if ((i < n && t->refusal_n[i] >= TS_REFUSE_SAME) || t->refused >= TS_REFUSE_MAX) {
 			ts_debug("threadstop: tid %d ignored its stop (%d refused calls, retried %s): it lapses\n",
 				 (int)t->tid, t->refused, ts_call_name[id]);
 			ts_stop_clear(t, 1);
@@ -144,11 +146,11 @@ static int refuse(struct ts_thread *t, int id, long arg, int entering)
 		}
 	}
 	if (i < n) {
-		t->refusals[i].n++;
+		t->refusal_n[i] += t->refusal_n[i] < 255; /* (2 lapses it: no need to count on) */
 	} else if (n < TS_REFUSE_MAX) {
-		t->refusals[n].call = id;
-		t->refusals[n].arg = arg;
-		t->refusals[n].n = 1;
+		t->refusal_call[n] = (unsigned char)id;
+		t->refusal_arg[n] = arg;
+		t->refusal_n[n] = 1;
 		t->nrefusals = (char)(n + 1);
 	}
 	__atomic_store_n(&t->refused, t->refused + 1, __ATOMIC_RELAXED);

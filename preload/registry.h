@@ -21,8 +21,9 @@
 #define TS_REFUSE_SAME 2
 #define TS_REFUSE_MAX 8
 
-/* One per thread, in static TLS.  The registry links the live ones.  (Fields ordered so
- * that no padding is left: at most 256 bytes, doc/benchmarks.md.) */
+/* One per thread, in static TLS.  The registry links the live ones.  (Fields grouped by
+ * size so that no padding is left: the shim's whole static TLS at most 256 bytes per
+ * thread, doc/benchmarks.md.) */
 struct ts_thread {
 	int stop;              /* the token (bits above) */
 	int call;              /* enum ts_call_id the thread is inside, or 0 */
@@ -34,22 +35,25 @@ struct ts_thread {
 	int immune;            /* its condition or semaphore wait is not failed by a plain stop
 				* (timed, or begun stopped) */
 	int cond_done;         /* futex: the stopper finished with our condition */
-	char sig_blocked;      /* the program blocked the shim's signal in this thread (virtually) */
-	char sig_waiting;      /* in a sigwait* that waits for the shim's number (sigvirt.c) */
-	uintptr_t stack_lo, stack_hi; /* its stack, where known: a mask between the caller's
-				       * frame and stack_hi is readable (send.h) */
-	char pcancel_held;     /* a pthread_cancel met cancellation disabled (wrap_thread.c) */
 	unsigned seen_seq;     /* control plane: the seq when it first saw this call (seen_ns) */
-	struct ts_thread *next, *prev;
 	/* Ignored stops (cancel.c: ts_refuse): the stopper bumps gen with each stop; the
 	 * thread counts the calls that stop refused and lets it lapse when it retries one. */
 	unsigned gen, gen_seen;
 	int refused;           /* blocking calls failed by the stop of gen_seen */
+	char sig_blocked;      /* the program blocked the shim's signal in this thread (virtually) */
+	char sig_waiting;      /* in a sigwait* that waits for the shim's number (sigvirt.c) */
+	char pcancel_held;     /* a pthread_cancel met cancellation disabled (wrap_thread.c) */
 	char lapsed;           /* that stop was ignored and lapsed: the thread blocks again */
 	char force_refused;    /* a forced exit would have been swallowed by a catch (...) */
 	char exiting;          /* forced out: unwinding (cleanup handlers, destructors) */
 	char nrefusals;
-	struct { int call, n; long arg; } refusals[TS_REFUSE_MAX];
+	/* the calls refused, as three arrays (a struct of the three would be padded to 16) */
+	unsigned char refusal_call[TS_REFUSE_MAX]; /* enum ts_call_id */
+	unsigned char refusal_n[TS_REFUSE_MAX];    /* times refused (saturating) */
+	long refusal_arg[TS_REFUSE_MAX];
+	uintptr_t stack_lo, stack_hi; /* its stack, where known: a mask between the caller's
+				       * frame and stack_hi is readable (send.h) */
+	struct ts_thread *next, *prev;
 	void *chain_base;      /* the head of glibc's cleanup chain when it registered (force.c) */
 	int64_t seen_ns;       /* ... and when (CLOCK_REALTIME ns) */
 	char name[16];         /* its name (comm), kept by wrap_name.c; registry lock */
