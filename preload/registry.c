@@ -9,6 +9,7 @@
 #include "force.h"
 #include "lock.h"
 #include "registry.h"
+#include "sigvirt_held.h"
 
 __thread struct ts_thread ts_tls __attribute__((tls_model("initial-exec"))) = { .stop = TS_NEW };
 
@@ -170,6 +171,9 @@ static void on_thread_exit(void *p)
 	unlink_locked(t);
 	index_del(t);
 	__atomic_store_n(&t->stop, TS_DEAD, __ATOMIC_RELEASE);
+	/* After DEAD, the handler holds no more signals in it; under the lock, a fork
+	 * child's walk (below) meets every queue not freed yet. */
+	ts_held_free(t);
 	last = !registry;
 	ts_registry_unlock();
 	if (last && on_empty)
@@ -206,7 +210,12 @@ void ts_register(struct ts_thread *t)
  * (a stop was aimed at a thread of the parent). */
 void ts_registry_fork_child(void)
 {
-	struct ts_thread *t = &ts_tls;
+	struct ts_thread *t = &ts_tls, *o;
+	/* The parent's other threads are gone: their held signals with them.  (Their TLS
+	 * is still mapped: glibc keeps their stacks, and the list was locked for the fork.) */
+	for (o = registry; o; o = o->next)
+		if (o != t)
+			ts_held_free(o);
 	registry_mutex = TS_LOCK_INIT;
 	__atomic_store_n(&registry, 0, __ATOMIC_RELAXED);
 	if (slots != first_slots)

@@ -21,6 +21,8 @@
 #define TS_REFUSE_SAME 2
 #define TS_REFUSE_MAX 8
 
+struct ts_held;
+
 /* One per thread, in static TLS.  The registry links the live ones.  (Fields grouped by
  * size so that no padding is left: the shim's whole static TLS at most 256 bytes per
  * thread, doc/benchmarks.md.) */
@@ -54,6 +56,8 @@ struct ts_thread {
 	uintptr_t stack_lo, stack_hi; /* its stack, where known: a mask between the caller's
 				       * frame and stack_hi is readable (send.h) */
 	struct ts_thread *next, *prev;
+	struct ts_held *held;  /* signals held while it blocks the shim's number: from mmap at
+				* the first (sigvirt_held.c), unmapped when it leaves */
 	void *chain_base;      /* the head of glibc's cleanup chain when it registered (force.c) */
 	int64_t seen_ns;       /* ... and when (CLOCK_REALTIME ns) */
 	char name[16];         /* its name (comm), kept by wrap_name.c; registry lock */

@@ -12,6 +12,8 @@ void ts_held_push(const siginfo_t *si) TS_HIDDEN;  /* dropped past TS_VQ_MAX */
 int ts_held_count(void) TS_HIDDEN;
 void ts_held_release(void) TS_HIDDEN;  /* raise them again, in order */
 void ts_held_clear(void) TS_HIDDEN;    /* the child of a fork */
+struct ts_thread;
+void ts_held_free(struct ts_thread *t) TS_HIDDEN;  /* unmap its queue: it left (registry.c) */
 
 /* Really block or unblock one signal in this thread. */
 static inline void ts_raw_mask(int how, int sig)

@@ -31,6 +31,7 @@
  *   tsprobe handler-calls   calls made in a handler during a join: the join is still stopped
  *   tsprobe seccomp-eperm   a refused signal: the stop is reported not delivered
  *   tsprobe sigqueue        the program's own signals of the shim's number: held, pending, waited for
+ *   tsprobe sigheld         held in 200 threads that come and go (no memory kept), and across fork
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -105,6 +106,8 @@ int main(int argc, char **argv)
 		scen_seccomp_eperm();
 	else if (!strcmp(s, "sigqueue"))
 		scen_sigqueue();
+	else if (!strcmp(s, "sigheld"))
+		scen_sigheld();
 	else if (!strcmp(s, "handler-calls"))
 		scen_handler_calls();
 	else if (!strcmp(s, "early")) {

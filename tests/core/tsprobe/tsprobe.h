@@ -96,6 +96,7 @@ int scen_norestart(void);
 int scen_nested(void);
 int scen_seccomp_eperm(void);
 int scen_sigqueue(void);
+int scen_sigheld(void);        /* held.c */
 int scen_handler_calls(void);  /* handler_calls.c */
 
 #endif
