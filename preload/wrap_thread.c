@@ -15,30 +15,84 @@
 struct start {
 	void *(*fn)(void *);
 	void *arg;
+	uintptr_t stack_lo; /* the program's own stack for it (pthread_attr_setstack), or 0 */
+	size_t stack_size;  /* its stack's size, as glibc will map it (without the guard) */
 	char sig_blocked; /* the creator's virtual mask bit: a new thread inherits the mask */
 	char name[16];    /* a Python thread's threading.Thread.name, for the OS (python.c) */
 };
 
+/* The bounds of a new thread's stack, for the mask check of send.h, without
+ * pthread_getattr_np, which allocates (a CPU set, three mallocs) every time.  glibc puts
+ * the thread's descriptor (pthread_self()) and static TLS at the top of its stack mapping
+ * and the stack below them, so the range from any frame of the thread up to its
+ * descriptor is its stack.  The bottom: the mapping's top less the stack size the thread
+ * was created with (the guard page lies below).  The top lies a fixed distance above the
+ * descriptor in every thread (the descriptor's and static TLS's sizes, give or take the
+ * TLS alignment): learnt once from pthread_getattr_np in the first thread, then the
+ * bottom is taken TS_STACK_SLACK higher each way, so that it is never below the real
+ * one (masks in that slack take the kernel's check, as masks elsewhere). */
+#define TS_STACK_SLACK 4096
+static long stack_above = -1; /* the mapping's top less the descriptor's address */
+
+static void stack_bounds(const struct start *s)
+{
+	uintptr_t self = (uintptr_t)pthread_self(), lo = 0;
+	long above = __atomic_load_n(&stack_above, __ATOMIC_RELAXED);
+	pthread_attr_t a;
+	void *addr;
+	size_t size;
+	if (s->stack_lo) {
+		lo = s->stack_lo;
+	} else if (above >= 0 && s->stack_size) {
+		lo = self + (uintptr_t)above + 2 * TS_STACK_SLACK - s->stack_size;
+	} else if (pthread_getattr_np(pthread_self(), &a) == 0) {
+		if (pthread_attr_getstack(&a, &addr, &size) == 0 && (uintptr_t)addr + size > self) {
+			lo = (uintptr_t)addr;
+			__atomic_store_n(&stack_above, (long)((uintptr_t)addr + size - self), __ATOMIC_RELAXED);
+		}
+		pthread_attr_destroy(&a);
+	}
+	if (lo && lo < self) {
+		ts_tls.stack_lo = lo;
+		ts_tls.stack_hi = self;
+	}
+}
+
 static void *start(void *p)
 {
 	struct start s = *(struct start *)p;
-	pthread_attr_t a;
-	void *lo;
-	size_t size;
 	free(p);
 	ts_tls.sig_blocked = s.sig_blocked;
 	if (s.name[0])
 		ts_sys(SYS_prctl, PR_SET_NAME, (long)s.name, 0, 0, 0, 0);
-	/* The bounds of this thread's stack (one mapping), for the mask check of send.h. */
-	if (pthread_getattr_np(pthread_self(), &a) == 0) {
-		if (pthread_attr_getstack(&a, &lo, &size) == 0) {
-			ts_tls.stack_lo = (uintptr_t)lo;
-			ts_tls.stack_hi = (uintptr_t)lo + size;
-		}
-		pthread_attr_destroy(&a);
-	}
+	stack_bounds(&s);
 	ts_register(&ts_tls);
 	return s.fn(s.arg);
+}
+
+/* The stack a thread created with attr gets: the program's own (pthread_attr_setstack:
+ * its bounds), or one of the size asked for or the default, which glibc maps (a stack
+ * from its cache may be larger, not smaller). */
+static void stack_of(const pthread_attr_t *attr, struct start *s)
+{
+	pthread_attr_t def;
+	void *addr;
+	size_t size = 0;
+	s->stack_lo = 0;
+	s->stack_size = 0;
+	if (!attr) {
+		if (pthread_attr_init(&def))
+			return;
+		pthread_attr_getstacksize(&def, &size);
+		pthread_attr_destroy(&def);
+	} else if (pthread_attr_getstack(attr, &addr, &size) == 0 && (uintptr_t)addr + size != 0) {
+		s->stack_lo = (uintptr_t)addr; /* (with no stack set, glibc gives 0 - size) */
+		s->stack_size = size;
+		return;
+	} else if (pthread_attr_getstacksize(attr, &size)) {
+		return;
+	}
+	s->stack_size = size & ~(size_t)(TS_STACK_SLACK - 1);
 }
 
 TS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
@@ -49,6 +103,7 @@ TS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 		return REAL(pthread_create)(th, attr, fn, arg);
 	s->fn = fn;
 	s->arg = arg;
+	stack_of(attr, s);
 	s->sig_blocked = ts_tls.sig_blocked;
 	s->name[0] = 0;
 	if (ts_py_names)
