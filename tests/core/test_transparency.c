@@ -116,6 +116,7 @@ Test(transparency, unreadable_masks_fail_with_efault, .timeout = 60) { expect_pa
 Test(transparency, the_virtual_disposition_never_tears, .timeout = 120) { expect_pass("sigtear"); }
 Test(transparency, the_programs_own_signals_of_the_shims_number, .timeout = 60) { expect_pass("sigqueue"); }
 Test(transparency, held_signals_in_threads_that_come_and_go_and_across_fork, .timeout = 120) { expect_pass("sigheld"); }
+Test(transparency, masks_on_created_threads_stacks, .timeout = 60) { expect_pass("stackmask"); }
 Test(transparency, handler_without_sa_restart_interrupts_read, .timeout = 60) { expect_pass("norestart"); }
 
 Test(transparency, nested_wait_in_a_handler_keeps_the_outer_arg, .timeout = 120)

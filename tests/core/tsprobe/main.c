@@ -32,6 +32,7 @@
  *   tsprobe seccomp-eperm   a refused signal: the stop is reported not delivered
  *   tsprobe sigqueue        the program's own signals of the shim's number: held, pending, waited for
  *   tsprobe sigheld         held in 200 threads that come and go (no memory kept), and across fork
+ *   tsprobe stackmask       masks on created threads' stacks (default, small, guardless, the program's)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -108,6 +109,8 @@ int main(int argc, char **argv)
 		scen_sigqueue();
 	else if (!strcmp(s, "sigheld"))
 		scen_sigheld();
+	else if (!strcmp(s, "stackmask"))
+		scen_stackmask();
 	else if (!strcmp(s, "handler-calls"))
 		scen_handler_calls();
 	else if (!strcmp(s, "early")) {

@@ -97,6 +97,7 @@ int scen_nested(void);
 int scen_seccomp_eperm(void);
 int scen_sigqueue(void);
 int scen_sigheld(void);        /* held.c */
+int scen_stackmask(void);      /* stackmask.c */
 int scen_handler_calls(void);  /* handler_calls.c */
 
 #endif
