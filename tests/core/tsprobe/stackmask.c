@@ -12,7 +12,7 @@
 #include <ucontext.h>
 #include "tsprobe.h"
 
-static volatile pid_t sm_tid;
+static pid_t sm_tid; /* (atomics: ThreadSanitizer runs this too) */
 static volatile int sm_done;
 static long sm_ret;
 static char *sm_above; /* an unreadable page right above the program-supplied stack */
@@ -35,16 +35,16 @@ static void *blocker(void *p)
 		sm_efault[0] = ppoll(0, 0, &z, (sigset_t *)sm_above) < 0 ? errno : 0;
 		swapcontext(&sm_main_ctx, &sm_co_ctx);
 	}
-	sm_tid = gettid();
+	__atomic_store_n(&sm_tid, gettid(), __ATOMIC_RELEASE);
 	sm_ret = ppoll(0, 0, 0, &all) < 0 ? errno : 0;
-	sm_done = 1;
+	__atomic_store_n(&sm_done, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
 int scen_stackmask(void)
 {
 	static const char *what[] = { "default stack", "64 KiB stack", "no guard page", "the program's stack" };
-	long pg = sysconf(_SC_PAGESIZE), size = 256 * 1024;
+	long pg = sysconf(_SC_PAGESIZE), size = 1024 * 1024; /* (ThreadSanitizer wants 900 KiB) */
 	/* [none][coroutine's stack][none][thread's stack][none] */
 	char *m = mmap(0, (size_t)(3 * pg + 2 * size), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *co = m + pg, *st = co + size + pg;
@@ -68,13 +68,13 @@ int scen_stackmask(void)
 			pthread_attr_setguardsize(&a, 0);
 		if (i == 3)
 			pthread_attr_setstack(&a, st, (size_t)size);
-		sm_tid = 0;
-		sm_done = 0;
+		__atomic_store_n(&sm_tid, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&sm_done, 0, __ATOMIC_RELAXED);
 		sm_ret = -1;
 		if (pthread_create(&th, &a, blocker, i == 3 ? (void *)1 : 0))
 			die("pthread_create");
 		pthread_attr_destroy(&a);
-		while (!sm_tid)
+		while (!__atomic_load_n(&sm_tid, __ATOMIC_ACQUIRE))
 			msleep(1);
 		if (wait_sleeping(sm_tid, &sm_done))
 			stop_tid(sm_tid, 0);
