@@ -150,11 +150,15 @@ void memory(void)
 	       "per thread %+.2f allocations, %+.1f bytes, %+.1f bytes retained",
 	    size, a[0][0], a[0][1], a[1][0], a[1][1], per_thread, per_thread_b, per_thread_live);
 	MD("## 6. Memory\n\n"
-	   "- Per registered thread: the shim's static TLS (its `struct ts_thread`) = **%ld bytes** "
-	   "(`ts-bench-mem size`, preloaded; target <= 256: %s). Heap allocations per thread created and "
+	   "- Per registered thread: the shim's static TLS (its `struct ts_thread`, and three flags of "
+	   "the Python support) = **%ld bytes** (`ts-bench-mem size`, preloaded; target <= 256: %s); the "
+	   "queue of signals held while the program blocks the shim's number is not in it, but mapped "
+	   "(a page) in a thread that holds one. Heap allocations per thread created and "
 	   "joined (each making one interposed call), shim minus plain over %ld threads "
 	   "(`ts-bench-mem threads %ld`): %+.2f allocations, %+.1f bytes per thread, of which %+.1f bytes "
-	   "are still allocated after the threads have been joined.\n"
+	   "are still allocated after the threads have been joined: the record `pthread_create`'s "
+	   "wrapper hands the new thread (56 bytes), and in the first thread only the three of "
+	   "`pthread_getattr_np`, from which the shim learns the layout of thread stacks.\n"
 	   "- Heap allocations on the fast path (`ts-bench-mem fast N`: N calls each of `read`, "
 	   "`recv`, `poll`, `nanosleep` and a `pthread_cond_timedwait` that times out, with every "
 	   "`malloc`/`calloc`/`realloc`/`memalign` of the process counted by the executable's own "
