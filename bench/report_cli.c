@@ -150,7 +150,7 @@ void memory(void)
 	       "per thread %+.2f allocations, %+.1f bytes, %+.1f bytes retained",
 	    size, a[0][0], a[0][1], a[1][0], a[1][1], per_thread, per_thread_b, per_thread_live);
 	MD("## 6. Memory\n\n"
-	   "- Per registered thread: the shim's static TLS (its `struct ts_thread`, and three flags of "
+	   "- Per registered thread: the shim's static TLS (its `struct ts_thread`, and the flags of "
 	   "the Python support) = **%ld bytes** (`ts-bench-mem size`, preloaded; target <= 256: %s); the "
 	   "queue of signals held while the program blocks the shim's number is not in it, but mapped "
 	   "(a page) in a thread that holds one. Heap allocations per thread created and "
