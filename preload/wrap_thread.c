@@ -28,9 +28,11 @@ struct start {
  * descriptor is its stack.  The bottom: the mapping's top less the stack size the thread
  * was created with (the guard page lies below).  The top lies a fixed distance above the
  * descriptor in every thread (the descriptor's and static TLS's sizes, give or take the
- * TLS alignment): learnt once from pthread_getattr_np in the first thread, then the
- * bottom is taken TS_STACK_SLACK higher each way, so that it is never below the real
- * one (masks in that slack take the kernel's check, as masks elsewhere). */
+ * static TLS alignment, tens of bytes): learnt once from pthread_getattr_np in the first
+ * thread.  The bottom is then taken TS_STACK_SLACK higher for each of two roundings
+ * (that of the top, and glibc's of the stack size to the same alignment), so that it is
+ * never below the real one (masks in that slack take the kernel's check, as masks
+ * elsewhere). */
 #define TS_STACK_SLACK 4096
 static long stack_above = -1; /* the mapping's top less the descriptor's address */
 
