@@ -158,7 +158,7 @@ static long process_euid(void)
 static void on_connect(long now)
 {
 	uid_t me = (uid_t)ts_sys(SYS_geteuid, 0, 0, 0, 0, 0, 0);
-	long euid = process_euid();
+	long euid = -2; /* the process's, read only for a peer neither root nor ours */
 	for (;;) {
 		struct ucred cred;
 		socklen_t cl = sizeof cred;
@@ -177,7 +177,7 @@ static void on_connect(long now)
 		if (fd < 0)
 			return;
 		if (ts_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, (long)&cred, (long)&cl, 0) < 0 ||
-		    (cred.uid != 0 && cred.uid != me && (long)cred.uid != euid)) {
+		    (cred.uid != 0 && cred.uid != me && (long)cred.uid != (euid == -2 ? (euid = process_euid()) : euid))) {
 			ts_sys(SYS_close, fd, 0, 0, 0, 0, 0); /* not ours to serve: no word, no effect */
 			continue;
 		}
@@ -192,6 +192,10 @@ static void on_connect(long now)
 		c->partial = 0;
 		if (tsp_fmt_greeting(line, sizeof line, (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0)) > 0)
 			ts_reply(c, line);
+		/* A client may send its request with the connection, before it reads the
+		 * greeting (client.c): answer it in this wake-up, greeting and reply in one
+		 * write.  Otherwise the greeting goes alone. */
+		on_readable(c, now);
 		ts_conn_flush(c, now);
 	}
 }
