@@ -1,19 +1,20 @@
 /* What /proc tells about the threads of a process that runs without the shim: name,
  * state, the system call each sleeps in with its arguments, wchan, how long it has
- * slept; and `list` and `ps --all` built on it (proclist.c).  The system call numbers of
- * each arch. */
+ * slept; and `list` and `ps --all` built on it.  Each group below names its file. */
 #ifndef TS_PROCFS_H
 #define TS_PROCFS_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
+/** syscalls.c: the system calls of each arch (syscalls_ARCH.def) **/
 enum ts_sys_policy { TS_SYS_STOP, TS_SYS_FUTEX, TS_SYS_OTHER };
 
 /* The name of system call nr ("syscall_N" for an unknown one; static or in buf). */
 const char *ts_sys_name(long nr);
 enum ts_sys_policy ts_sys_policy(long nr);
 
+/** procfs.c: a thread, read from /proc **/
 #define TS_NR_RUNNING (-1L)     /* not in a system call */
 #define TS_NR_UNKNOWN (-2L)     /* /proc/PID/task/TID/syscall could not be read */
 
@@ -39,17 +40,20 @@ int ts_proc_thread(pid_t pid, pid_t tid, struct ts_pthread *t);
 /* Read every thread of pid into *out (malloc'd).  The count, or -errno. */
 int ts_proc_threads(pid_t pid, struct ts_pthread **out);
 
-/* The call as `list` shows it ("-" when not in one, "?" when unreadable). */
+/** syscalls.c: its call and argument, as `list` shows them **/
+/* The call ("-" when not in one, "?" when unreadable). */
 const char *ts_proc_call(const struct ts_pthread *t);
 /* Its argument: fd=N, timeout=MS, timeout=none, deadline, pid=N, or "-".  Timeouts
  * behind a pointer are read from the process's memory. */
 void ts_proc_arg(pid_t pid, const struct ts_pthread *t, char *out, size_t sz);
+/** procstate.c: what its state means for a stop from outside **/
 /* running, blocked (a wait `stop --ptrace` ends), waiting (a wait it does not end),
  * sleeping (call unknown), disk-wait, job-stopped, traced, zombie, idle. */
 const char *ts_proc_state(const struct ts_pthread *t);
 /* Why `stop --ptrace` leaves this thread alone, or 0 if it can end its call. */
 const char *ts_proc_refusal(const struct ts_pthread *t, char *buf, size_t sz);
 
+/** noshim.c: does the process run with the shim **/
 /* Is libthreadstop.so mapped into pid?  1, 0, or -1 when its maps cannot be read. */
 int ts_proc_has_shim(pid_t pid);
 /* Does pid run without the shim: its maps readable and without libthreadstop.so, not
@@ -57,6 +61,7 @@ int ts_proc_has_shim(pid_t pid);
  * mapped the LD_PRELOAD it was given), and nothing answering on a socket of its pid
  * (asked within deadline, CLOCK_MONOTONIC seconds)?  1 or 0. */
 int ts_proc_without_shim(pid_t pid, double deadline);
+/** traceable.c: what tracing the process needs **/
 /* Is pid's program a 64-bit ELF (whose system calls cli/syscalls_x86_64.def names)?
  * 1, or 0 for a 32-bit one; 1 when its executable cannot be read. */
 int ts_proc_is_64bit(pid_t pid);
@@ -66,6 +71,7 @@ pid_t ts_proc_tracer(pid_t pid);
  * capability, the owner.  Writes a sentence into buf. */
 void ts_proc_why_denied(pid_t pid, char *buf, size_t sz);
 
+/** proclist.c: `list` and `ps --all` **/
 /* `threadstop list PID [--json]` of a process without the shim.  An exit status. */
 int ts_proc_list(pid_t pid, int json);
 /* `threadstop ps --all [--json]`; a process with the shim is asked over its socket for at

@@ -5,7 +5,7 @@
  * released in it.
  *
  * The order is the nesting order of the code: the registry lock (registry.c) is held
- * while a stopper marks and wakes threads; the virtual disposition's lock (sigvirt.c)
+ * while a stopper marks and wakes threads; the virtual disposition's lock (sigvirt_action.c)
  * while the program's sigaction writes it.  None is taken while a later one is held.
  * The control plane has no lock: the child inherits neither the listener nor its
  * descriptors (a table of its own), and resets its state. */

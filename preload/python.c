@@ -5,15 +5,14 @@
  * linked.  A thread is a Python thread while it has a Python thread state.  For those:
  *  - a failed I/O call returns ECANCELED once: CPython raises OSError, and the stop is
  *    consumed (the thread's except and finally blocks run normally);
- *  - a failed lock wait (CPython's locks are POSIX semaphores) returns EINTR, the one error
- *    CPython's lock code treats as an interruption, and the shim arms the exception
+ *  - a failed lock wait (CPython's locks are POSIX semaphores) arms the exception
  *    (threadstop.Stopped, an OSError with errno ECANCELED) under the GIL, taken with
  *    PyGILState_Ensure in the stopped thread itself: in the main thread as a pending call,
- *    which CPython's lock retry loop runs and whose failure it raises; in other threads as
- *    an asynchronous exception, raised when the call returns to the eval loop.  CPython
- *    retries an interrupted lock wait there, so when the lock waited for is the private
- *    waiter lock of threading.Condition.wait (Event, Condition, Semaphore, Queue), the
- *    shim posts it, which is what a notify would do;
+ *    which CPython's lock retry loop runs and whose failure it raises (the wait returns
+ *    EINTR); in other threads as an asynchronous exception, raised when the call
+ *    returns to the eval loop, the wait returning as if timed out where acquire()'s
+ *    False cannot be seen (fail_at_call), else EINTR, which CPython retries; an armed
+ *    exception CPython drops as unraisable is armed again (unraisable);
  *  - condition waits (the GIL's) are never failed;
  *  - a forced stop raises threadstop.Forced (a BaseException) the same way, once, and
  *    never exits the thread with pthread_exit: CPython waits on locks of its own on the
@@ -21,9 +20,12 @@
  *    a Forced raised again there would break them. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include "calls.h"
 #include "log.h"
 #include "python.h"
 #include "py_exc.h" /* ts_py_exc_src: python/threadstop/_exc.py, the exception classes */
@@ -58,6 +60,21 @@ static struct {
 	int (*SetAttrString)(PyObject *, const char *, PyObject *);
 	PyObject *(*CFunction_NewEx)(void *, PyObject *, PyObject *);
 	PyObject *None;
+	/* for fail_at_call: optional, a stop there falls back to a retried wait without them */
+	PyObject *(*Import_ImportModule)(const char *);
+	long (*Long_AsLong)(PyObject *);
+	char *(*Bytes_AsString)(PyObject *);
+	long (*Bytes_Size)(PyObject *);
+	PyObject *(*Mapping_Values)(PyObject *);
+	long (*List_Size)(PyObject *);
+	PyObject *(*List_GetItem)(PyObject *, long);
+	PyObject *(*GenericGetAttr)(PyObject *, PyObject *);
+	PyObject *(*Unicode_InternFromString)(const char *);
+	/* for the unraisable hook: optional */
+	PyObject *(*Sys_GetObject)(const char *);
+	int (*Sys_SetObject)(const char *, PyObject *);
+	PyObject *(*Object_CallFunctionObjArgs)(PyObject *, ...);
+	PyObject *True, *False;
 	void (*IncRef)(PyObject *);
 	void (*DecRef)(PyObject *);
 } py;
@@ -65,6 +82,8 @@ static struct {
 int ts_py_present;
 int ts_py_names; /* give Python threads their Thread.name (THREADSTOP_PYTHON_NAMES=0: not) */
 static PyObject *cls_stopped, *cls_forced; /* strong references, kept for ever */
+static int have_scan, have_hook;
+static PyObject *prev_unraisable; /* the program's sys.unraisablehook, when the shim's was set */
 
 #define BIND(field, name) (*(void **)&py.field = dlsym(RTLD_DEFAULT, name))
 
@@ -93,6 +112,14 @@ void ts_py_init(void)
 	/* 3.8 to 3.12 export _Py_IsFinalizing, 3.13 Py_IsFinalizing. */
 	if (!BIND(IsFinalizing, "Py_IsFinalizing"))
 		BIND(IsFinalizing, "_Py_IsFinalizing");
+	have_scan = BIND(Import_ImportModule, "PyImport_ImportModule") && BIND(Long_AsLong, "PyLong_AsLong") &&
+		    BIND(Bytes_AsString, "PyBytes_AsString") && BIND(Bytes_Size, "PyBytes_Size") &&
+		    BIND(Mapping_Values, "PyMapping_Values") && BIND(List_Size, "PyList_Size") &&
+		    BIND(List_GetItem, "PyList_GetItem") && BIND(GenericGetAttr, "PyObject_GenericGetAttr") &&
+		    BIND(Unicode_InternFromString, "PyUnicode_InternFromString");
+	have_hook = BIND(Sys_GetObject, "PySys_GetObject") && BIND(Sys_SetObject, "PySys_SetObject") &&
+		    BIND(Object_CallFunctionObjArgs, "PyObject_CallFunctionObjArgs") &&
+		    BIND(True, "_Py_TrueStruct") && BIND(False, "_Py_FalseStruct");
 	ts_py_present = ok;
 	ts_py_names = ok && !(getenv("THREADSTOP_PYTHON_NAMES") && !strcmp(getenv("THREADSTOP_PYTHON_NAMES"), "0"));
 	ts_debug("threadstop: CPython %s\n", ok ? py.GetVersion() : "symbols incomplete: not integrated");
@@ -114,12 +141,13 @@ static void decref(PyObject *o)
 static __thread char py_armed __attribute__((tls_model("initial-exec")));
 
 /* Stopped.__init__ and Forced.__init__ call this (as _threadstop_raised): the exception
- * is being raised in this thread. */
+ * is being raised in this thread; True when the shim armed it. */
 static PyObject *raised(PyObject *self, PyObject *unused)
 {
+	PyObject *r = py_armed && have_hook ? py.True : py.None;
 	py_armed = 0;
-	py.IncRef(py.None);
-	return py.None;
+	py.IncRef(r);
+	return r;
 }
 
 static struct {
@@ -128,6 +156,49 @@ static struct {
 	int flags;
 	const char *doc;
 } raised_def = { "_threadstop_raised", raised, 0x0004 /* METH_NOARGS */, 0 };
+
+/* sys.unraisablehook while the shim's classes exist: an exception the shim armed that
+ * CPython could not propagate -- raised in a __del__ or weakref callback that the eval
+ * loop's check ran (3.12 and later collect garbage there, before raising the armed
+ * exception) -- is armed again, to be raised by that same check, instead of being
+ * printed and lost while the stopped call returns its failure value.  Anything else
+ * goes to the hook the program had. */
+static PyObject *unraisable(PyObject *self, PyObject *u)
+{
+	PyObject *v = py.GetAttrString(u, "exc_value"), *a = v ? py.GetAttrString(v, "_threadstop_armed") : 0;
+	int ours = a == py.True;
+	py.Err_Clear();
+	if (ours) {
+		py_armed = 1;
+		py.ThreadState_SetAsyncExc((unsigned long)pthread_self(), *(PyObject **)((char *)v + sizeof(long)));
+	}
+	decref(a);
+	decref(v);
+	if (ours) {
+		py.IncRef(py.None);
+		return py.None;
+	}
+	return py.Object_CallFunctionObjArgs(prev_unraisable, u, (PyObject *)0);
+}
+
+static struct {
+	const char *name;
+	PyObject *(*fn)(PyObject *, PyObject *);
+	int flags;
+	const char *doc;
+} unraisable_def = { "_threadstop_unraisablehook", unraisable, 0x0008 /* METH_O */, 0 };
+
+static void hook_unraisable(void)
+{
+	PyObject *prev = py.Sys_GetObject("unraisablehook"), *fn;
+	if (!prev || !(fn = py.CFunction_NewEx(&unraisable_def, 0, 0)))
+		return;
+	py.IncRef(prev);
+	prev_unraisable = prev;
+	if (py.Sys_SetObject("unraisablehook", fn) != 0)
+		prev_unraisable = 0, decref(prev);
+	decref(fn);
+}
 
 /* The exception classes, from sys.modules['_threadstop'] (the threadstop package puts
  * its own there when imported first), else defined from the embedded source.  GIL held. */
@@ -166,6 +237,8 @@ static int classes(void)
 	decref(hook);
 	cls_stopped = s;
 	cls_forced = f;
+	if (have_hook)
+		hook_unraisable();
 	return 0;
 }
 
@@ -177,56 +250,136 @@ static int raise_pending(void *forced)
 	return -1;
 }
 
-/* The innermost Python frame is threading.Condition.wait blocked on its own waiter lock,
- * whose semaphore is sem: post it, as Condition.notify would.  The lock object's first
- * field is its semaphore (PyThread_type_lock, a sem_t * with POSIX semaphores: 3.8 to
- * 3.13).  Posting it does not touch the Python-level lock, so a notify racing with us
- * still releases it without error; the waiter lock is thrown away after the wait. */
-static void post_waiter(sem_t *sem)
+/* Outside the main thread CPython retries an interrupted lock wait (only the main thread
+ * runs pending calls), so there a stop fails the wait as a timeout: acquire() returns
+ * False and the armed exception is raised as the CALL instruction that called it ends,
+ * before Python code can see the False.  Only where that is so: the innermost frame is
+ * at a CALL, and the semaphore is that of a Lock or RLock found in the frame's locals,
+ * in the instance attributes of one of them (self._lock) or in its globals, whose
+ * semaphore only acquire() waits on.  Anything else -- a wait of CPython's own, `with
+ * lock:` (whose __exit__ would release a lock it does not hold) -- is retried, and the
+ * exception comes once the lock is acquired.  GIL held. */
+static unsigned char call_op[256];
+static int call_ops; /* 1: call_op built from opcode.opname; -1: cannot be */
+static PyObject *lock_type, *rlock_type, *dict_name;
+
+static int call_table(void)
 {
-	PyObject *frame = py.Eval_GetFrame(), *code = 0, *mods, *th, *cond = 0, *wait = 0, *wcode = 0,
-		 *locals = 0, *waiter = 0;
-	if (!frame || !sem)
-		return;
+	PyObject *m, *names, *mods, *th;
+	long n;
+	if (call_ops)
+		return call_ops > 0;
+	call_ops = -1;
 	mods = py.Import_GetModuleDict();
-	th = mods ? py.Dict_GetItemString(mods, "threading") : 0;
-	if (!th || !(code = py.GetAttrString(frame, "f_code")) || !(cond = py.GetAttrString(th, "Condition")) ||
-	    !(wait = py.GetAttrString(cond, "wait")) || !(wcode = py.GetAttrString(wait, "__code__")))
-		goto out;
-	if (code != wcode || !(locals = py.GetAttrString(frame, "f_locals")) ||
-	    !(waiter = py.Mapping_GetItemString(locals, "waiter")))
-		goto out;
-	if (*(sem_t **)((char *)waiter + 2 * sizeof(void *)) == sem)
-		sem_post(sem);
-out:
-	decref(waiter);
-	decref(locals);
-	decref(wcode);
-	decref(wait);
-	decref(cond);
-	decref(code);
+	th = mods ? py.Dict_GetItemString(mods, "_thread") : 0;
+	if (!th || !(lock_type = py.GetAttrString(th, "LockType")) || !(rlock_type = py.GetAttrString(th, "RLock")) ||
+	    !(dict_name = py.Unicode_InternFromString("__dict__")) || !(m = py.Import_ImportModule("opcode")))
+		return 0;
+	names = py.GetAttrString(m, "opname");
+	decref(m);
+	if (!names || (n = py.List_Size(names)) < 0) {
+		decref(names);
+		return 0;
+	}
+	/* CALL_FUNCTION*, CALL_METHOD (3.8 to 3.10), PRECALL (3.11), CALL, CALL_KW: each
+	 * checks for an asynchronous exception as it ends.  Not CALL_FINALLY or the
+	 * intrinsics, which call no Python-visible function. */
+	for (long i = 0; i < n && i < 256; i++) {
+		const char *o = py.Unicode_AsUTF8(py.List_GetItem(names, i));
+		call_op[i] = o && (!strncmp(o, "CALL", 4) || !strcmp(o, "PRECALL")) && strcmp(o, "CALL_FINALLY") &&
+			     strncmp(o, "CALL_INTRINSIC", 14);
+	}
+	decref(names);
+	call_ops = 1;
+	return 1;
 }
 
-/* Arm the exception that carries the stop, in the calling (stopped) thread. */
-static void arm(struct ts_thread *t, int forced, sem_t *sem)
+static int at_call(PyObject *frame)
+{
+	PyObject *lasti = py.GetAttrString(frame, "f_lasti"), *code = 0, *bytes = 0;
+	long at = lasti ? py.Long_AsLong(lasti) : -1, n;
+	int r = 0;
+	if (at >= 0 && (code = py.GetAttrString(frame, "f_code")) && (bytes = py.GetAttrString(code, "co_code")) &&
+	    (n = py.Bytes_Size(bytes)) > at)
+		r = call_op[(unsigned char)py.Bytes_AsString(bytes)[at]];
+	decref(bytes);
+	decref(code);
+	decref(lasti);
+	return r;
+}
+
+/* o is a Lock or RLock whose semaphore is sem: both keep their PyThread_type_lock (a
+ * sem_t * with POSIX semaphores, 3.8 to 3.13) right after the object header. */
+static int lock_on(PyObject *o, sem_t *sem)
+{
+	PyObject *type = *(PyObject **)((char *)o + sizeof(long));
+	return (type == lock_type || type == rlock_type) && *(sem_t **)((char *)o + 2 * sizeof(void *)) == sem;
+}
+
+/* A value of the mapping (and, deep, of each value's __dict__) is a lock on sem. */
+static int holds_lock(PyObject *map, sem_t *sem, int deep)
+{
+	PyObject *vals = map ? py.Mapping_Values(map) : 0, *d;
+	long n = vals ? py.List_Size(vals) : -1;
+	int r = 0;
+	for (long i = 0; i < n && !r; i++) {
+		PyObject *v = py.List_GetItem(vals, i);
+		r = lock_on(v, sem);
+		/* the generic lookup: no __getattr__ or __getattribute__ of the program runs */
+		if (!r && deep && (d = py.GenericGetAttr(v, dict_name))) {
+			r = holds_lock(d, sem, 0);
+			decref(d);
+		}
+		py.Err_Clear();
+	}
+	decref(vals);
+	py.Err_Clear();
+	return r;
+}
+
+static int fail_at_call(sem_t *sem)
+{
+	PyObject *frame = py.Eval_GetFrame(), *locals, *globals;
+	int r;
+	if (!have_scan || !frame || !call_table() || !at_call(frame))
+		return 0;
+	locals = py.GetAttrString(frame, "f_locals");
+	r = holds_lock(locals, sem, 1);
+	decref(locals);
+	if (!r) {
+		globals = py.GetAttrString(frame, "f_globals");
+		r = holds_lock(globals, sem, 0);
+		decref(globals);
+	}
+	py.Err_Clear();
+	return r;
+}
+
+/* Arm the exception that carries the stop, in the calling (stopped) thread; returns the
+ * errno a stopped lock wait returns: EINTR, which CPython retries, or ETIMEDOUT. */
+static int arm(struct ts_thread *t, int forced, sem_t *sem)
 {
 	PyObject *et, *ev, *etb;
-	int g;
+	int g, e = EINTR;
 	if (py.IsFinalizing && py.IsFinalizing())
-		return;
+		return e;
 	g = py.GILState_Ensure();
 	py.Err_Fetch(&et, &ev, &etb);
 	if (classes() == 0) {
 		int main = t->tid == (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
 		py_armed = 1;
 		if (!main || py.AddPendingCall(raise_pending, forced ? (void *)1 : 0) != 0) {
-			py.ThreadState_SetAsyncExc((unsigned long)pthread_self(), forced ? cls_forced : cls_stopped);
-			post_waiter(sem);
+			/* (before the exception is armed: the first call imports opcode) */
+			if (sem && fail_at_call(sem))
+				e = ETIMEDOUT;
+			int n = py.ThreadState_SetAsyncExc((unsigned long)pthread_self(), forced ? cls_forced : cls_stopped);
+			ts_debug("threadstop: DBG tid %d async %d e %d\n", (int)t->tid, n, e);
 		}
 	}
 	py.Err_Clear();
 	py.Err_Restore(et, ev, etb);
 	py.GILState_Release(g);
+	return e;
 }
 
 /* Consume the stop: Python's exception carries it from here. */
@@ -241,14 +394,19 @@ static int consume(struct ts_thread *t)
 /* Arming runs CPython code, whose own lock waits must pass: no re-entry. */
 static __thread char arming __attribute__((tls_model("initial-exec")));
 
-static void consume_and_arm(struct ts_thread *t, sem_t *sem, int io)
+/* CPython prints perror("sem_wait") when an untimed wait fails other than by EINTR: the
+ * one such failure the shim makes (fail_at_call) is kept quiet. */
+static __thread char quiet __attribute__((tls_model("initial-exec")));
+
+static int consume_and_arm(struct ts_thread *t, sem_t *sem, int io)
 {
-	int forced = consume(t);
+	int forced = consume(t), e;
 	if (io && !forced)
-		return; /* CPython raises OSError(ECANCELED) for the failed call */
+		return 0; /* CPython raises OSError(ECANCELED) for the failed call */
 	arming = 1;
-	arm(t, forced, sem);
+	e = arm(t, forced, sem);
 	arming = 0;
+	return e;
 }
 
 long ts_py_failed(struct ts_thread *t, long r)
@@ -266,11 +424,23 @@ int ts_py_sem_due(struct ts_thread *t, sem_t *sem)
 	return !arming && !py_armed && (s & TS_STOP_BITS);
 }
 
-int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem)
+int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem, int timed)
 {
+	int e = EINTR;
 	if (!arming && !py_armed) /* else the stop waits for the armed exception to be raised */
-		consume_and_arm(t, sem, 0);
-	return EINTR;
+		e = consume_and_arm(t, sem, 0);
+	quiet = e == ETIMEDOUT && !timed;
+	return e;
+}
+
+TS_EXPORT void perror(const char *s)
+{
+	if (quiet) {
+		quiet = 0;
+		if (s && !strcmp(s, "sem_wait"))
+			return;
+	}
+	REAL(perror)(s);
 }
 
 /* In Thread.start (GIL held), the name of the thread being started.  Only C-level

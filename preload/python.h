@@ -22,8 +22,8 @@ long ts_py_failed(struct ts_thread *t, long r) TS_HIDDEN;
 
 /* A semaphore wait of a Python thread met a stop (pending at the start, or arrived
  * during the wait): arms the exception and returns the errno the wait must return
- * (EINTR: CPython's locks treat anything else as fatal or print it). */
-int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem) TS_HIDDEN;
+ * (EINTR or ETIMEDOUT: CPython's locks treat anything else as fatal or print it). */
+int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem, int timed) TS_HIDDEN;
 /* A semaphore wait of a Python thread with a nonzero token must be failed (slow path). */
 int ts_py_sem_due(struct ts_thread *t, sem_t *sem) TS_HIDDEN;
 

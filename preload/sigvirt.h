@@ -1,6 +1,6 @@
 /* The program's view of the shim's signal (sigvirt.c): a virtual disposition and a
  * virtual per-thread mask bit, and the delivery of signals of that number that the shim
- * did not send. */
+ * did not send.  The lock is sigvirt_action.c's, the held signals sigvirt_held.c's. */
 #ifndef TS_SIGVIRT_H
 #define TS_SIGVIRT_H
 

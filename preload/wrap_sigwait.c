@@ -68,7 +68,7 @@ TS_EXPORT int ts_sigpause_xpg(int sig)
 
 /* The raw rt_sigtimedwait, without our signal in the set.  A program that waits for the
  * shim's number itself gets what arrived while it had that number (virtually) blocked:
- * held in sigvirt.c, taken before the wait, or after a wait that one such arrival ended
+ * held in sigvirt_held.c, taken before the wait, or after a wait that one such arrival ended
  * (EINTR, or the cancellable call's early exit: sigvirt.c moves it there). */
 TS_INLINE long do_sigtimedwait(int id, const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
 {

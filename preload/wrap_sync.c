@@ -152,7 +152,7 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 	/* CPython's locks: a stop pending when the wait begins fails it too, timed or not,
 	 * with the errno CPython expects for an interruption (python.c). */
 	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED)) && ts_py_thread() && ts_py_sem_due(t, sem)) {
-		errno = ts_py_sem_stopped(t, sem);
+		errno = ts_py_sem_stopped(t, sem, id != TS_C_sem_wait);
 		return -1;
 	}
 again:
@@ -183,7 +183,7 @@ again:
 	s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 	if (unlikely(s & TS_STOP_BITS) && r && e == EINTR && ts_py_present) {
 		if (ts_py_thread()) {
-			errno = ts_py_sem_stopped(t, sem);
+			errno = ts_py_sem_stopped(t, sem, id != TS_C_sem_wait);
 			return -1;
 		}
 		if (immune && !(s & TS_FORCE))

@@ -36,7 +36,8 @@ class Forced(BaseException):
 
 def _raised(exc):
     # The shim sets _threadstop_raised on the classes: it learns that the exception it
-    # armed in this thread is being raised.
+    # armed in this thread is being raised, and says whether it armed this one (its
+    # sys.unraisablehook arms such an exception again if CPython cannot propagate it).
     hook = getattr(type(exc), '_threadstop_raised', None)
-    if hook is not None:
-        hook()
+    if hook is not None and hook():
+        exc._threadstop_armed = True

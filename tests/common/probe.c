@@ -2,7 +2,10 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdarg.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include "probe.h"
 #include "taskstate.h"
@@ -99,4 +102,21 @@ const char *err(long r)
 		return buf;
 	}
 	return strerrorname_np((int)-r) ? strerrorname_np((int)-r) : "?";
+}
+
+int reap(pid_t pid, int *st, int spin)
+{
+	double t0 = now();
+	while (waitpid(pid, st, WNOHANG) == 0) {
+		if (now() - t0 > 10) {
+			kill(pid, SIGKILL);
+			waitpid(pid, st, 0);
+			return 1;
+		}
+		if (spin)
+			sched_yield();
+		else
+			msleep(1);
+	}
+	return 0;
 }

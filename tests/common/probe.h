@@ -1,7 +1,7 @@
 /* The basics of the test targets (tsprobe, cover, fortified), which run as unmodified
  * programs under LD_PRELOAD: findings printed as "ok: ..." / "FAIL: ...", the shim's API
  * looked up at run time, a clock, a raw sleep, waiting for a thread to block, and a
- * hang-bounded join (probe.c). */
+ * hang-bounded join and child wait (probe.c). */
 #ifndef TS_PROBE_H
 #define TS_PROBE_H
 
@@ -29,6 +29,9 @@ char thread_state(pid_t tid);   /* of this process: 'S' asleep, ... */
  * null).  Returns 0 when it finished instead; dies when it never blocks. */
 int wait_sleeping(pid_t tid, volatile int *done);
 void *join(pthread_t th);       /* join with a generous bound: a hang is a failure */
+/* Wait for child pid into *st, killing it after 10 s; 1 if it had to (a hang).  Between
+ * looks: sched_yield with spin, else a 1 ms sleep. */
+int reap(pid_t pid, int *st, int spin);
 const char *err(long r);        /* "returned N", or the errno name of -r */
 
 #endif

@@ -1,33 +1,8 @@
 # The example of the blog post "Stopping blocking threads in Python using gevent (sort of)"
-# (2015; the server scripts/demo runs), unmodified
+# (tests/common/blog_seed.py; the server scripts/demo runs), unmodified
 # under threadstop run: the thread in accept() ends with ECANCELED, the main thread lives.
 . "$(dirname "$0")/lib.sh"
-cat >"$WORK/server.py" <<'PY'
-import threading
-import socket
-import time
-
-
-class StoppableThread(threading.Thread):
-    def run(self):
-        s = socket.socket()
-        s.bind(('127.0.0.1', 0))
-        s.listen(1)
-        print("Listening on {}:{}".format(s.getsockname()[0], s.getsockname()[1]))
-
-        conn, addr = s.accept()
-
-if __name__ == '__main__':
-    t = StoppableThread()
-    t.start()
-    print("Press <Ctrl-C> to stop thread")
-    while True:
-        try:
-            time.sleep(1)
-        except KeyboardInterrupt:
-            exit("Keyboard interrupt - waiting for thread to finish...")
-PY
-"$T" run -- $PY -u "$WORK/server.py" >"$WORK/py.out" 2>"$WORK/py.err" &
+"$T" run -- $PY -u "$(dirname "$0")/../common/blog_seed.py" >"$WORK/py.out" 2>"$WORK/py.err" &
 P=$!; PIDS+=($P)
 wait_grep "$WORK/py.out" "Listening on"
 wait_socket $P

@@ -7,48 +7,48 @@ start() { # start LABEL MODE [ARG]: a stopsafe target, ready
 	wait_socket $P
 	wait_grep "$WORK/$1.out" '^ready'
 }
+# blocked LABEL MODE THREAD CALL: a stopsafe target whose THREAD waits in CALL
+blocked() {
+	start "$1" "$2"
+	wait_list $P "^ *[0-9]+ +$3 +blocked +$4 "
+}
+# stop_says LABEL RC ERE STOP-ARGS...: `threadstop stop $P STOP-ARGS...` exits RC and says
+# ERE (its output in $WORK/LABEL.stop.out)
+stop_says() {
+	local out=$WORK/$1.stop.out rc=$2 re=$3 got=0
+	shift 3
+	"$T" stop $P "$@" >"$out" 2>&1 || got=$?
+	[ $got = $rc ] || fail "$out: stop $* exited $got, expected $rc: $(cat "$out")"
+	grep -Eq -- "$re" "$out" || fail "$out: stop $*: $(cat "$out")"
+}
 
 # a thread that retries for ever: --grace forces it as soon as it ignores the stop
-start ignore ignore
-wait_list $P "^ *[0-9]+ +reader +blocked +read "
+blocked ignore ignore reader read
 t0=$(date +%s%N)
-"$T" stop $P reader --grace=5 --wait=10 >"$WORK/g.out" 2>&1 || fail "--grace exited $?: $(cat "$WORK/g.out")"
+stop_says ignore 0 'reader: ignored the stop \(2 refused calls\); forcing it' reader --grace=5 --wait=10
 ms=$((($(date +%s%N) - t0) / 1000000))
-grep -q 'reader: ignored the stop (2 refused calls); forcing it' "$WORK/g.out" || fail "--grace: $(cat "$WORK/g.out")"
-grep -Eq 'reader: exited \((forced|its process exited)' "$WORK/g.out" || fail "--grace: no exit: $(cat "$WORK/g.out")"
+grep -Eq 'reader: exited \((forced|its process exited)' "$WORK/ignore.stop.out" || fail "--grace: no exit: $(cat "$WORK/ignore.stop.out")"
 [ $ms -lt 4000 ] || fail "--grace: forcing an ignored stop waited out the grace ($ms ms)"
 wait_exit $P; [ $STATUS = 0 ] || fail "ignore: exited $STATUS"
 
 # blocked again with its stop cleared (a runtime retrying): forced when the grace is up
-start reblock reblock
-wait_list $P "^ *[0-9]+ +reader +blocked +read "
-"$T" stop $P reader --grace=0.3 >"$WORK/r.out" 2>&1 || fail "reblock --grace exited $?: $(cat "$WORK/r.out")"
-grep -q 'reader: blocked again after the grace of 0.3s; forcing it' "$WORK/r.out" || fail "reblock --grace: $(cat "$WORK/r.out")"
+blocked reblock reblock reader read
+stop_says reblock 0 'reader: blocked again after the grace of 0.3s; forcing it' reader --grace=0.3
 wait_exit $P; [ $STATUS = 0 ] || fail "reblock: exited $STATUS"
 
 # the same with --wait only: not a success
-start reblock2 reblock
-wait_list $P "^ *[0-9]+ +reader +blocked +read "
-"$T" stop $P reader --wait=10 >"$WORK/r2.out" 2>&1; rc=$?
-[ $rc = 1 ] || fail "reblock --wait exited $rc, expected 1"
-grep -Eq 'reader: left read with ECANCELED after [0-9.]+s, but is blocked again, in read fd=[0-9]+' "$WORK/r2.out" ||
-	fail "reblock --wait: $(cat "$WORK/r2.out")"
+blocked reblock2 reblock reader read
+stop_says reblock2 1 'reader: left read with ECANCELED after [0-9.]+s, but is blocked again, in read fd=[0-9]+' reader --wait=10
 kill $P; wait $P 2>/dev/null
 
 # left its call and returned
-start exit exit
-wait_list $P "^ *[0-9]+ +reader +blocked +read "
-"$T" stop $P reader --wait=10 >"$WORK/e.out" 2>&1 || fail "exit --wait exited $?: $(cat "$WORK/e.out")"
-grep -Eq 'reader: (left read with ECANCELED after [0-9.]+s; now|exited \((returned|its process exited))' "$WORK/e.out" || fail "exit --wait: $(cat "$WORK/e.out")"
+blocked exit exit reader read
+stop_says exit 0 'reader: (left read with ECANCELED after [0-9.]+s; now|exited \((returned|its process exited))' reader --wait=10
 wait_exit $P; [ $STATUS = 0 ] || fail "exit: exited $STATUS"
 
 # still blocked: a mutex wait (list: libc:futex, not stoppable)
-start futex futex
-wait_list $P "^ *[0-9]+ +locker +blocked +libc:futex "
-"$T" stop $P locker --wait=0.5 >"$WORK/f.out" 2>&1; rc=$?
-[ $rc = 1 ] || fail "futex --wait exited $rc, expected 1"
-grep -q 'locker: still blocked in libc:futex after .* (a mutex, rwlock or barrier wait: not stoppable)' "$WORK/f.out" ||
-	fail "futex --wait: $(cat "$WORK/f.out")"
+blocked futex futex locker libc:futex
+stop_says futex 1 'locker: still blocked in libc:futex after .* \(a mutex, rwlock or barrier wait: not stoppable\)' locker --wait=0.5
 kill $P; wait $P 2>/dev/null
 # thread_stop_grace(), from inside
 "$T" run -- "$STOPSAFE" apigrace >"$WORK/api.out" 2>"$WORK/api.err" &

@@ -24,28 +24,18 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "say.h"
 
 static pthread_mutex_t m;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int lfd, pipe1[2], pipeb[2];
 static const char *path;
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-}
 
 static void serve(int use_poll)
 {
@@ -78,7 +68,7 @@ static void *waiter(void *a)
 
 static void unlock_it(void *a)
 {
-	say("cleanup unlock %d\n", pthread_mutex_unlock(a));
+	say("cleanup unlock %d", pthread_mutex_unlock(a));
 }
 
 static void *cleaner(void *a)
@@ -105,16 +95,16 @@ static void *filer(void *a)
 	ssize_t n;
 	int fd;
 	n = read(pipe1[0], &c, 1);
-	say("read: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+	say("read: %zd %s", n, n < 0 ? strerror(errno) : "");
 	fd = open(path, O_RDONLY);
 	n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
 	if (n < 0) {
-		say("file read failed: %s\n", strerror(errno));
+		say("file read failed: %s", strerror(errno));
 		return a;
 	}
 	buf[n] = 0;
 	buf[strcspn(buf, "\n")] = 0;
-	say("read %zd bytes: %s\n", n, buf);
+	say("read %zd bytes: %s", n, buf);
 	return a;
 }
 
@@ -123,7 +113,7 @@ static void *reblocker(void *a)
 	void (*clear)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "thread_stop_clear");
 	char c;
 	ssize_t n = read(pipe1[0], &c, 1);
-	say("read: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+	say("read: %zd %s", n, n < 0 ? strerror(errno) : "");
 	if (clear)
 		clear();
 	n = read(pipeb[0], &c, 1);
@@ -133,7 +123,7 @@ static void *reblocker(void *a)
 static void *locker(void *a)
 {
 	pthread_mutex_lock(&m);
-	say("locker locked\n");
+	say("locker locked");
 	pthread_mutex_unlock(&m);
 	return a;
 }
@@ -142,7 +132,7 @@ static void *exiter(void *a)
 {
 	char c;
 	ssize_t n = read(pipe1[0], &c, 1);
-	say("read: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+	say("read: %zd %s", n, n < 0 ? strerror(errno) : "");
 	return a;
 }
 
@@ -157,7 +147,7 @@ static int api_grace(void)
 	const char *what[2] = { "left", "forced" };
 	int i;
 	if (!grace) {
-		say("no thread_stop_grace\n");
+		say("no thread_stop_grace");
 		return 1;
 	}
 	for (i = 0; i < 2; i++) {
@@ -169,11 +159,11 @@ static int api_grace(void)
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		r = grace(tid, 5000);
 		clock_gettime(CLOCK_MONOTONIC, &b);
-		say("grace %s %d in %ld ms\n", what[i], r,
+		say("grace %s %d in %ld ms", what[i], r,
 		    (long)((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000));
 		pthread_join(th, 0);
 	}
-	say("main done\n");
+	say("main done");
 	return 0;
 }
 
@@ -219,7 +209,7 @@ static int listen_any(void)
 		perror("listen");
 		exit(2);
 	}
-	say("port %d\n", ntohs(sa.sin_port));
+	say("port %d", ntohs(sa.sin_port));
 	return fd;
 }
 
@@ -260,15 +250,15 @@ int main(int argc, char **argv)
 	if (pthread_create(&th, 0, modes[i].fn, 0))
 		return 2;
 	pthread_setname_np(th, modes[i].name);
-	say("ready\n");
+	say("ready");
 	if (!strcmp(argv[1], "futex"))
 		for (;;)
 			pause();
 	pthread_join(th, 0);
 	if (!strcmp(argv[1], "cond") || !strcmp(argv[1], "cleanup")) {
 		int r = pthread_mutex_lock(&m);
-		say("main locked %d\n", r);
+		say("main locked %d", r);
 	}
-	say("main done\n");
+	say("main done");
 	return 0;
 }

@@ -9,14 +9,20 @@
 #include <unistd.h>
 #include "runner.h"
 
+/* tsprobe SCENARIO under the shim, with env added (may be null): it must exit 0. */
+static void run_probe(struct run *r, const char *scenario, char **env)
+{
+	char *argv[] = { TSPROBE, (char *)scenario, 0 };
+	skip_if_emulated(scenario, 0);
+	run_env(r, argv, LIBTHREADSTOP, env);
+	cr_log_info("%s:\n%s", scenario, r->out);
+	cr_assert_eq(r->status, 0, "tsprobe %s exited %d:\n%s", scenario, r->status, r->out);
+}
+
 static void expect_pass(const char *scenario)
 {
 	struct run r;
-	char *argv[] = { TSPROBE, (char *)scenario, 0 };
-	skip_if_emulated(scenario, 0);
-	run_env(&r, argv, LIBTHREADSTOP, 0);
-	cr_log_info("%s:\n%s", scenario, r.out);
-	cr_assert_eq(r.status, 0, "tsprobe %s exited %d:\n%s", scenario, r.status, r.out);
+	run_probe(&r, scenario, 0);
 	cr_assert(strstr(r.out, "ok: "), "tsprobe %s printed no finding:\n%s", scenario, r.out);
 	cr_assert_null(strstr(r.out, "FAIL"), "%s", r.out);
 }
@@ -29,12 +35,8 @@ Test(transparency, pthread_cancel_self_disabled_then_enabled, .timeout = 60) { e
 Test(transparency, fork_from_threads_under_load, .timeout = 120)
 {
 	struct run r;
-	char *argv[] = { TSPROBE, "fork", 0 };
 	char *asan[] = { "TSPROBE_NO_THREADS_IN_FORK=1", 0 };
-	skip_if_emulated("fork", 0);
-	run_env(&r, argv, LIBTHREADSTOP, getenv("THREADSTOP_TEST_PRELOAD_FIRST") ? asan : 0);
-	cr_log_info("%s", r.out);
-	cr_assert_eq(r.status, 0, "%s", r.out);
+	run_probe(&r, "fork", getenv("THREADSTOP_TEST_PRELOAD_FIRST") ? asan : 0);
 	cr_assert(strstr(r.out, "ok: fork: 200 children forked under load, none hung"), "%s", r.out);
 }
 
@@ -118,12 +120,8 @@ Test(transparency, handler_without_sa_restart_interrupts_read, .timeout = 60) { 
 Test(transparency, nested_wait_in_a_handler_keeps_the_outer_arg, .timeout = 120)
 {
 	struct run r;
-	char *argv[] = { TSPROBE, "nested", 0 };
 	char *env[] = { "TSPROBE_CLI=" THREADSTOP_CLI, 0 };
-	skip_if_emulated("nested", 0);
-	run_env(&r, argv, LIBTHREADSTOP, env);
-	cr_log_info("%s", r.out);
-	cr_assert_eq(r.status, 0, "%s", r.out);
+	run_probe(&r, "nested", env);
 	cr_assert_null(strstr(r.out, "FAIL"), "%s", r.out);
 }
 

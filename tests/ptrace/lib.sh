@@ -1,21 +1,12 @@
 # Shared by the `stop --ptrace` tests: real programs that never loaded the shim, stopped
-# from outside.  Waits have generous limits (they only catch hangs).  Each script prints
-# its TAP plan with plan N, or skips every test when this user may not ptrace.
+# from outside (the common helpers are in tests/common/lib.sh).  Each script prints its
+# TAP plan with plan N, or skips every test when this user may not ptrace.
 set -u
 T=${THREADSTOP_CLI:?run me through meson test}
 B=${BLOCKER:?run me through meson test}
 WORK=$(mktemp -d /tmp/ts-ptrace-test.XXXXXX)
 export THREADSTOP_DIR=$WORK/sock
-PIDS=()
-N=0
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	exec 7>&- 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/../common/lib.sh"
 
 # plan N: the TAP plan; skip all N (with the reason) where ptrace is not allowed.
 plan() {
@@ -34,39 +25,6 @@ plan() {
 	fi
 }
 ok() { N=$((N + 1)); echo "ok $N - $*"; }
-fail() {
-	echo "not ok $((N + 1)) - $*"
-	echo "FAIL: $*" >&2
-	local f
-	for f in "$WORK"/*.out "$WORK"/*.err; do
-		[ -s "$f" ] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }
-	done
-	exit 1
-}
-
-# wait_for SECONDS CMD...: until CMD succeeds.
-wait_for() {
-	local n=$(($1 * 20)); shift
-	while ! "$@"; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || return 1
-		sleep 0.05
-	done
-}
-has() { grep -q -- "$2" "$1" 2>/dev/null; }
-wait_grep() { wait_for 20 has "$1" "$2" || fail "timed out waiting for '$2' in $1"; }
-gone() {
-	[ -d "/proc/$1" ] || return 0
-	local s; s=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-	[ -z "$s" ] || [ "$s" = Z ] || [ "$s" = X ]
-}
-wait_exit() {
-	wait_for 20 gone "$1" || fail "pid $1 did not end after its stop"
-	wait "$1"; STATUS=$?
-}
-# list_has PID REGEX: `threadstop list` (from /proc) shows a matching line.
-list_has() { "$T" list "$1" 2>/dev/null | grep -Eq -- "$2"; }
-wait_list() { wait_for 20 list_has "$1" "$2" || { "$T" list "$1" >&2; fail "list of $1 never showed /$2/"; }; }
 # tid_of PID NAME: the thread of PID with that name.
 tid_of() { grep -lx "$2" /proc/"$1"/task/*/comm 2>/dev/null | head -1 | cut -d/ -f5; }
 has_tid() { [ -n "$(tid_of "$1" "$2")" ]; }

@@ -1,34 +1,9 @@
-# The blog seed's example (../shared/seeds/stopping-blocking-threads-gevent.txt), unmodified,
-# started WITHOUT the shim: stop --ptrace ends its thread's accept() with ECANCELED; the
-# main thread, in time.sleep, lives on.
+# The blog post's example (tests/common/blog_seed.py), unmodified, started WITHOUT the
+# shim: stop --ptrace ends its thread's accept() with ECANCELED; the main thread, in
+# time.sleep, lives on.
 . "$(dirname "$0")/lib.sh"
 plan 1
-cat >"$WORK/server.py" <<'PY'
-import threading
-import socket
-import time
-
-
-class StoppableThread(threading.Thread):
-    def run(self):
-        s = socket.socket()
-        s.bind(('127.0.0.1', 0))
-        s.listen(1)
-        print("Listening on {}:{}".format(s.getsockname()[0], s.getsockname()[1]))
-
-        conn, addr = s.accept()
-
-if __name__ == '__main__':
-    t = StoppableThread()
-    t.start()
-    print("Press <Ctrl-C> to stop thread")
-    while True:
-        try:
-            time.sleep(1)
-        except KeyboardInterrupt:
-            exit("Keyboard interrupt - waiting for thread to finish...")
-PY
-/usr/bin/python3 -u "$WORK/server.py" >"$WORK/py.out" 2>"$WORK/py.err" &
+/usr/bin/python3 -u "$(dirname "$0")/../common/blog_seed.py" >"$WORK/py.out" 2>"$WORK/py.err" &
 P=$!; PIDS+=($P)
 wait_grep "$WORK/py.out" "Listening on"
 wait_list $P " blocked +accept4 +fd=3 "

@@ -62,7 +62,6 @@ int scen_fork(void)
 	for (int i = 0; i < n; i++) {
 		pid_t pid;
 		int st;
-		double t0;
 		if (i % 10 == 0) {
 			/* keep stoppers busy on the registry too */
 			struct res dummy;
@@ -90,16 +89,7 @@ int scen_fork(void)
 		}
 		if (pid < 0)
 			die("fork");
-		t0 = now();
-		while (waitpid(pid, &st, WNOHANG) == 0) {
-			if (now() - t0 > 10) {
-				kill(pid, SIGKILL);
-				waitpid(pid, &st, 0);
-				hung++;
-				break;
-			}
-			sched_yield();
-		}
+		hung += reap(pid, &st, 1);
 		if (!WIFEXITED(st) || WEXITSTATUS(st))
 			bad++, printf("FAIL: child %d: status %#x\n", i, st);
 	}

@@ -95,7 +95,6 @@ int scen_forksig(void)
 		pthread_create(&th[i], 0, fs_changer, 0);
 	for (int i = 0; i < n; i++) {
 		int st;
-		double t0;
 		pid_t pid = fork();
 		if (pid == 0) {
 			struct sigaction sa, old;
@@ -107,16 +106,7 @@ int scen_forksig(void)
 		}
 		if (pid < 0)
 			die("fork");
-		t0 = now();
-		while (waitpid(pid, &st, WNOHANG) == 0) {
-			if (now() - t0 > 10) {
-				kill(pid, SIGKILL);
-				waitpid(pid, &st, 0);
-				hung++;
-				break;
-			}
-			msleep(1);
-		}
+		hung += reap(pid, &st, 0);
 		if (!WIFEXITED(st) || WEXITSTATUS(st))
 			bad++;
 	}
