@@ -8,12 +8,15 @@
  *       stop and blocks again.  Prints "n p50 p99 max" of t1 - t0 in ns, and for cond_wait
  *       the number of spurious wake-ups (returns of 0) it waited through.
  *       With a third argument FILE, also writes every t1 - t0 (ns, sorted) to FILE.
- *   ts-bench-stop many N inproc|socket|glob|pick|wait|floor
- *       N threads (named "reader") blocked in read on one empty pipe.  Prints "ready PID"
+ *   ts-bench-stop many N inproc|socket|glob|all|pick|wait|floor
+ *       N threads (named "reader") blocked in read on one empty pipe, each having used
+ *       16 KiB of its stack first (touch_stack; TSB_FRESH=1: not; TSB_DEEP=BYTES: the
+ *       read from a frame that much lower).  Prints "ready PID"
  *       once all sleep.  inproc: the main thread then stops each with thread_stop_tid()
  *       (t0 before the first); socket: it stops them all with thread_stop(getpid(),
  *       "call:read"), through the control socket as the CLI does, minus the CLI's process
- *       start; glob: the same with the name glob "r*"; pick: it stops up to 51 of them one
+ *       start; glob: the same with the name glob "r*"; all: with "all", which stops this
+ *       thread too (it clears its stop at once); pick: it stops up to 51 of them one
  *       at a time (thread_stop_tid, then waits for that read to return) and prints
  *       "pick K P50 MAX" (ns), then stops the rest; wait: it waits for a stop from outside
  *       (threadstop stop PID all); floor: without the shim, the same threads woken by a
@@ -214,9 +217,37 @@ static int latency(const char *call, long count, const char *dump)
 static int many_fd;
 static long long *many_t1;
 static pid_t *many_tid;
-static int many_ready, many_cancelled, many_returned, many_release, many_floor;
+static int many_ready, many_cancelled, many_returned, many_release, many_floor, many_n;
 
 static void on_usr1(int sig) { (void)sig; }
+
+/* The 16 KiB of stack under the reader's frame, touched once, as any thread that has
+ * done some work has: the signal frame (3.5 KiB with AVX-512) that a stop, or the
+ * floor's signal, pushes there then lands on pages that exist.  On a thread that has
+ * used only the top of its stack, whether that frame reaches a page never touched
+ * depends on where the stack pointer sits in its page: the floor's readers sit just
+ * short of the boundary, the shim's 0.8 KiB lower (its TLS and start routine) fault, and
+ * so do the floor's moved 800 bytes lower (TSB_DEEP).  TSB_FRESH=1 leaves the stacks
+ * as they were; doc/benchmarks.md shows both. */
+__attribute__((noinline)) static void touch_stack(void)
+{
+	volatile char buf[16384];
+	for (int k = 0; k < (int)sizeof buf; k += 512)
+		buf[k] = 0;
+}
+
+static int many_fresh;
+static long many_deep;
+
+/* TSB_DEEP=BYTES: the read from a frame that many bytes lower, to show the floor's
+ * readers paying the same fault as the shim's with TSB_FRESH=1 once their signal frame
+ * crosses the same page boundary (doc/benchmarks.md). */
+__attribute__((noinline)) static long deep_read(char *b)
+{
+	volatile char pad[many_deep];
+	pad[0] = 0;
+	return read(many_fd, b, 1) + pad[0];
+}
 
 static void *reader(void *arg)
 {
@@ -224,13 +255,16 @@ static void *reader(void *arg)
 	char b;
 	long r;
 	many_tid[i] = gettid();
+	if (!many_fresh)
+		touch_stack();
 	__atomic_fetch_add(&many_ready, 1, __ATOMIC_RELEASE);
-	r = read(many_fd, &b, 1);
+	r = many_deep ? deep_read(&b) : read(many_fd, &b, 1);
 	many_t1[i] = now_ns();
 	if (r == -1 && errno == (many_floor ? EINTR : ECANCELED))
 		__atomic_fetch_add(&many_cancelled, 1, __ATOMIC_RELAXED);
 	{ /* park until all have returned: the figure is the stop, not the threads' exit */
-		__atomic_fetch_add(&many_returned, 1, __ATOMIC_RELEASE);
+		if (__atomic_add_fetch(&many_returned, 1, __ATOMIC_RELEASE) == many_n) /* the last: wake main */
+			syscall(SYS_futex, &many_returned, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
 		while (!__atomic_load_n(&many_release, __ATOMIC_ACQUIRE))
 			syscall(SYS_futex, &many_release, FUTEX_WAIT_PRIVATE, 0, 0, 0, 0);
 	}
@@ -243,9 +277,15 @@ static int many(long n, const char *how)
 	pthread_t *th = calloc((size_t)n, sizeof *th);
 	long long t0 = 0, last = 0;
 	char b;
-	int p[2], inproc = !strcmp(how, "inproc"), socket = !strcmp(how, "socket") || !strcmp(how, "glob");
+	int p[2], inproc = !strcmp(how, "inproc"), all = !strcmp(how, "all");
+	int socket = !strcmp(how, "socket") || !strcmp(how, "glob") || all;
 	int pick = !strcmp(how, "pick");
 	if (n < 1)
+		exit(2);
+	many_n = (int)n;
+	many_fresh = getenv("TSB_FRESH") && *getenv("TSB_FRESH") == '1';
+	many_deep = getenv("TSB_DEEP") ? atol(getenv("TSB_DEEP")) : 0;
+	if (many_deep < 0 || many_deep > 8192)
 		exit(2);
 	many_t1 = calloc((size_t)n, sizeof *many_t1);
 	many_tid = calloc((size_t)n, sizeof *many_tid);
@@ -303,17 +343,25 @@ static int many(long n, const char *how)
 				die("thread_stop_tid");
 	} else if (socket) {
 		int r;
-		const char *sel = how[0] == 'g' ? "r*" : "call:read";
+		const char *sel = all ? "all" : how[0] == 'g' ? "r*" : "call:read";
 		t0 = now_ns();
-		if ((r = stop_sel(getpid(), sel, 0)) != n) {
+		/* (all: this thread too, in no call: its stop is cleared at once, before any
+		 * interposed call of its own could fail) */
+		if ((r = stop_sel(getpid(), sel, 0)) != n + all) {
 			fprintf(stderr, "ts-bench-stop: thread_stop(%s) returned %d: %s\n", sel, r, strerror(errno));
 			exit(1);
 		}
+		if (all)
+			stop_clear();
 	}
 	long long tk = now_ns();
 	{
-		while (__atomic_load_n(&many_returned, __ATOMIC_ACQUIRE) != n)
-			sched_yield(); /* not usleep: `stop all` stops this thread too */
+		/* Asleep in a raw futex wait (`stop all` stops this thread too, and leaves a
+		 * futex wait alone), not spinning: a spinning main thread would take a CPU from
+		 * the threads being stopped, in the floor as with the shim. */
+		int r;
+		while ((r = __atomic_load_n(&many_returned, __ATOMIC_ACQUIRE)) != n)
+			syscall(SYS_futex, &many_returned, FUTEX_WAIT_PRIVATE, r, 0, 0, 0);
 		__atomic_store_n(&many_release, 1, __ATOMIC_RELEASE);
 		syscall(SYS_futex, &many_release, FUTEX_WAKE_PRIVATE, 1 << 30, 0, 0, 0);
 	}
@@ -385,6 +433,6 @@ int main(int argc, char **argv)
 		return many(atol(argv[2]), argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "one"))
 		return one();
-	fprintf(stderr, "usage: ts-bench-stop latency CALL COUNT [FILE] | many N inproc|socket|glob|pick|wait|floor | one\n");
+	fprintf(stderr, "usage: ts-bench-stop latency CALL COUNT [FILE] | many N inproc|socket|glob|all|pick|wait|floor | one\n");
 	return 2;
 }

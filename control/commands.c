@@ -34,7 +34,14 @@ struct snap {
 	char exiting;        /* forced out, unwinding */
 };
 
-static struct snap *snaps;  /* the listener's, reused from one request to the next */
+/* The listener's, reused from one request to the next, with the arrays a stop hands to
+ * ts_stop_tids (its selected tids, their snapshot indexes, the outcome of each): a
+ * stop of 1,000 threads maps and unmaps nothing (an munmap interrupts every CPU running
+ * the process with a TLB shootdown, the stopped threads' too). */
+static struct snap *snaps;
+static pid_t *sel_tids;
+static int *sel_idx;
+static unsigned char *sel_ok;
 static int snapcap;
 static size_t snapbytes;
 
@@ -54,24 +61,32 @@ static int snapshot(void)
 	int n, i;
 	for (;;) {
 		ts_registry_lock();
-		for (n = 0, t = ts_registry_first(); t; t = t->next)
-			n++;
-		if (n <= snapcap)
+		n = ts_registry_count();
+		if (n <= snapcap) {
+			ts_registry_prefetch();
 			break;
+		}
 		ts_registry_unlock();
 		{
-			size_t bytes = ((size_t)(n + n / 2 + 16) * sizeof *snaps + 4095) & ~(size_t)4095;
+			size_t each = sizeof *snaps + sizeof *sel_tids + sizeof *sel_idx + sizeof *sel_ok;
+			size_t bytes = ((size_t)(n + n / 2 + 16) * each + 4095) & ~(size_t)4095;
 			struct snap *p = ts_pages(bytes);
 			if (!p)
 				return -1;
 			ts_pages_free(snaps, snapbytes);
 			snaps = p;
 			snapbytes = bytes;
-			snapcap = (int)(bytes / sizeof *snaps);
+			snapcap = (int)(bytes / each);
+			sel_tids = (pid_t *)(snaps + snapcap);
+			sel_idx = (int *)(sel_tids + snapcap);
+			sel_ok = (unsigned char *)(sel_idx + snapcap);
 		}
 	}
-	for (i = 0, t = ts_registry_first(); t; t = t->next, i++) {
+	for (i = 0, t = ts_registry_first(); t && i < n; t = t->next, i++) {
 		struct snap *s = &snaps[i];
+		/* each thread's record is in its own stack mapping: a cache and TLB miss each,
+		 * overlapped with this one's copy */
+		__builtin_prefetch(t->next);
 		s->tid = t->tid;
 		s->stop = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 		s->call = __atomic_load_n(&t->call, __ATOMIC_RELAXED);
@@ -98,6 +113,7 @@ static int snapshot(void)
 			s->call = 0;
 		}
 	}
+	n = i;
 	ts_registry_unlock();
 	for (i = 0; i < n; i++) {
 		struct snap *s = &snaps[i];
@@ -130,6 +146,16 @@ static enum tsp_arg_kind arg_kind(int kind)
 	return TSP_ARG_NONE;
 }
 
+/* snprintf(out, n, "%s", s), for a fraction of its cost (a stop formats a line for each
+ * thread while those threads wake up). */
+static void copy(char *out, size_t n, const char *s)
+{
+	size_t k = 0;
+	for (; k + 1 < n && s[k]; k++)
+		out[k] = s[k];
+	out[k] = 0;
+}
+
 static void describe(const struct snap *s, struct tsp_thread *t)
 {
 	int kind = s->call ? ts_call_kind[s->call] : s->foreign && s->arg >= 0 ? TS_K_FD : TS_K_NONE;
@@ -145,8 +171,8 @@ static void describe(const struct snap *s, struct tsp_thread *t)
 	if (s->refused >= 0)
 		snprintf(t->state, sizeof t->state, TSP_ST_IGNORED ":%u", (unsigned char)s->refused);
 	else
-		snprintf(t->state, sizeof t->state, "%s", st);
-	snprintf(t->call, sizeof t->call, "%s", s->call ? ts_call_name[s->call] : s->foreign ? s->foreign : "-");
+		copy(t->state, sizeof t->state, st);
+	copy(t->call, sizeof t->call, s->call ? ts_call_name[s->call] : s->foreign ? s->foreign : "-");
 	tsp_fmt_arg(t->arg, sizeof t->arg, arg_kind(kind), s->arg);
 	t->seq = s->seq;
 	t->since_ns = s->since;
@@ -177,24 +203,18 @@ static void do_list(struct ts_conn *c)
 
 static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 {
-	unsigned char hit[TSP_SEL_MAX] = { 0 }, *ok = 0;
-	pid_t *tids = 0;
-	int *idx = 0;
-	size_t bytes = 0;
+	unsigned char hit[TSP_SEL_MAX] = { 0 }, *ok;
+	pid_t *tids;
+	int *idx;
 	int i, k, n, m = 0, found = 0, matched;
 	char line[TSP_REPLY_MAX];
 
 	n = snapshot();
-	if (n >= 0) {
-		bytes = (size_t)(n ? n : 1) * (sizeof *tids + sizeof *idx + 1);
-		tids = ts_pages(bytes);
-		idx = tids ? (int *)(tids + (n ? n : 1)) : 0;
-		ok = tids ? (unsigned char *)(idx + (n ? n : 1)) : 0;
-	}
-	if (n < 0 || !tids) {
+	if (n < 0) {
 		ts_reply_err(c, TSP_E_NOMEM, "out of memory");
 		return;
 	}
+	tids = sel_tids, idx = sel_idx, ok = sel_ok; /* (null only while n is 0) */
 	for (i = 0; i < n; i++) {
 		const struct snap *s = &snaps[i];
 		int match = 0;
@@ -212,7 +232,6 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 			thread_line(c, ok[i] == TS_STOP_UNDELIVERED ? "undelivered" : "stopped", &snaps[idx[i]]);
 			found += ok[i] != TS_STOP_UNDELIVERED;
 		}
-	ts_pages_free(tids, bytes);
 	for (k = 0; k < req->nsel; k++) {
 		char esc[TSP_PAT_MAX * 4 + 1];
 		if (hit[k] || tsp_escape(req->sel[k].text, strlen(req->sel[k].text), esc, sizeof esc) < 0)

@@ -31,6 +31,13 @@
 #include "py_exc.h" /* ts_py_exc_src: python/threadstop/_exc.py, the exception classes */
 
 typedef struct _object PyObject;
+/* PyMethodDef: the functions the shim gives the interpreter (PyCFunction_NewEx) */
+struct method_def {
+	const char *name;
+	PyObject *(*fn)(PyObject *, PyObject *);
+	int flags;
+	const char *doc;
+};
 
 static struct {
 	int (*IsInitialized)(void);
@@ -150,12 +157,7 @@ static PyObject *raised(PyObject *self, PyObject *unused)
 	return r;
 }
 
-static struct {
-	const char *name;
-	PyObject *(*fn)(PyObject *, PyObject *);
-	int flags;
-	const char *doc;
-} raised_def = { "_threadstop_raised", raised, 0x0004 /* METH_NOARGS */, 0 };
+static struct method_def raised_def = { "_threadstop_raised", raised, 0x0004 /* METH_NOARGS */, 0 };
 
 /* sys.unraisablehook while the shim's classes exist: an exception the shim armed that
  * CPython could not propagate -- raised in a __del__ or weakref callback that the eval
@@ -181,12 +183,7 @@ static PyObject *unraisable(PyObject *self, PyObject *u)
 	return py.Object_CallFunctionObjArgs(prev_unraisable, u, (PyObject *)0);
 }
 
-static struct {
-	const char *name;
-	PyObject *(*fn)(PyObject *, PyObject *);
-	int flags;
-	const char *doc;
-} unraisable_def = { "_threadstop_unraisablehook", unraisable, 0x0008 /* METH_O */, 0 };
+static struct method_def unraisable_def = { "_threadstop_unraisablehook", unraisable, 0x0008 /* METH_O */, 0 };
 
 static void hook_unraisable(void)
 {

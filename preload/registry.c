@@ -120,6 +120,26 @@ struct ts_thread *ts_find_tid(pid_t tid)
 	return 0;
 }
 
+int ts_registry_count(void)
+{
+	struct ts_thread *t;
+	int n = 0;
+	if (index_ok)
+		return (int)nused;
+	for (t = registry; t; t = t->next)
+		n++;
+	return n;
+}
+
+void ts_registry_prefetch(void)
+{
+	for (unsigned i = 0; index_ok && i < nslots; i++)
+		if (slots[i].t) {
+			__builtin_prefetch(slots[i].t);
+			__builtin_prefetch(slots[i].t->name);
+		}
+}
+
 struct ts_thread *ts_find_self(pthread_t th)
 {
 	struct ts_thread *t;

@@ -66,6 +66,12 @@ void ts_registry_unlock(void) TS_HIDDEN;
 struct ts_thread *ts_find_tid(pid_t tid) TS_HIDDEN;      /* registry locked; O(1) */
 struct ts_thread *ts_find_self(pthread_t th) TS_HIDDEN;  /* registry locked */
 struct ts_thread *ts_registry_first(void) TS_HIDDEN;     /* registry locked */
+/* How many are registered (registry locked): O(1) with the index, without a walk that
+ * would touch every thread's TLS, one page each. */
+int ts_registry_count(void) TS_HIDDEN;
+/* Start loading every registered thread's record (registry locked): from the index, an
+ * array, so that the misses overlap, where a walk of the list takes them one by one. */
+void ts_registry_prefetch(void) TS_HIDDEN;
 int ts_registry_empty(void) TS_HIDDEN;                   /* no lock: a hint only */
 void ts_registry_fork_child(void) TS_HIDDEN;             /* fork.c */
 /* fn runs when the last registered thread has unregistered (control/listener.c) */

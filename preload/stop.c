@@ -199,14 +199,6 @@ void ts_kick_more(pid_t tid, unsigned bits, unsigned seq)
 	} while (more && total < 200000000);
 }
 
-/* The registry entries of tids[0..n) (registry locked): O(1) each (registry.c's index). */
-static int find_tids(const pid_t *tids, int n, struct ts_thread **tp)
-{
-	for (int i = 0; i < n; i++)
-		tp[i] = ts_find_tid(tids[i]);
-	return 0;
-}
-
 /* Stop the registered threads whose tids are listed: mark them all, then wake each (one
  * barrier, only if one is seen outside every call: kick_lazy).  flags: TS_FORCE or 0.
  * ok[i]: 0 tids[i] was not found, 1 stopped, TS_STOP_UNDELIVERED marked but blocked
@@ -216,17 +208,17 @@ static int find_tids(const pid_t *tids, int n, struct ts_thread **tp)
 int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 {
 	unsigned bits = TS_STOP | (flags & TS_FORCE);
-	size_t bytes = (size_t)n * (sizeof(struct ts_thread *) + sizeof(unsigned));
-	struct ts_thread *one, **tp = n <= 1 ? &one : ts_pages(bytes);
-	unsigned seq1 = 0, *seqs = n <= 1 ? &seq1 : tp ? (unsigned *)(tp + n) : 0;
-	int i, found = 0, conds = 0, each = !tp, barrier_done = 0;
+	/* The seq of each thread to wake again (ts_kick_more), in the order of tids: few
+	 * (condition and glibc waits), so an array on the stack, and pages only past it.
+	 * Nothing else is allocated: an mmap, and above all the munmap (a TLB shootdown that
+	 * interrupts every CPU running the process, the woken threads' among them), would
+	 * cost more than the three O(1) look-ups per tid (registry.c's index). */
+	unsigned few[16], *seqs = few, cap = sizeof few / sizeof *few;
+	size_t bytes = 0;
+	int i, j, found = 0, conds = 0, barrier_done = 0;
 	ts_registry_lock();
-	if (n == 1)
-		one = ts_find_tid(tids[0]);
-	else if (tp && find_tids(tids, n, tp))
-		each = 1;
 	for (i = 0; i < n; i++) {
-		struct ts_thread *t = each ? ts_find_tid(tids[i]) : tp[i];
+		struct ts_thread *t = ts_find_tid(tids[i]);
 		ok[i] = t != 0;
 		ts_debug("threadstop: %s tid %d: %s\n", flags & TS_FORCE ? "force-stop" : "stop", (int)tids[i],
 			 !t ? "no such thread" : t->call ? ts_call_name[t->call] : "not in a blocking call");
@@ -236,25 +228,33 @@ int ts_stop_tids(const pid_t *tids, int n, unsigned flags, unsigned char *ok)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		struct ts_thread *t = ok[i] ? (each ? ts_find_tid(tids[i]) : tp[i]) : 0;
+		struct ts_thread *t = ok[i] ? ts_find_tid(tids[i]) : 0;
 		int k = t ? kick_lazy(t, bits, &barrier_done) : 0;
 		if (k == TS_KICK_REFUSED) {
 			ok[i] = TS_STOP_UNDELIVERED;
 			ts_debug("threadstop: tid %d: the cancel signal was refused (seccomp?): stop not delivered\n", (int)tids[i]);
 		} else if (k) {
-			ok[i] = 2, conds++;
-			if (seqs)
-				seqs[i] = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+			if (conds == (int)cap && seqs == few) {
+				unsigned *more = ts_pages(bytes = (size_t)n * sizeof *seqs);
+				if (more) {
+					__builtin_memcpy(more, few, sizeof few);
+					seqs = more;
+					cap = (unsigned)n;
+				}
+			}
+			if (conds < (int)cap) { /* (else, out of memory: one wake-up only) */
+				ok[i] = 2;
+				seqs[conds++] = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+			}
 		}
 	}
 	ts_registry_unlock();
-	for (i = 0; conds && i < n; i++)
+	for (i = 0, j = 0; j < conds; i++)
 		if (ok[i] == 2) {
-			ts_kick_more(tids[i], bits, seqs ? seqs[i] : 0);
+			ts_kick_more(tids[i], bits, seqs[j++]);
 			ok[i] = 1;
-			conds--;
 		}
-	if (tp && tp != &one)
-		ts_pages_free(tp, bytes); /* (seqs lives in the same block) */
+	if (seqs != few)
+		ts_pages_free(seqs, bytes);
 	return found;
 }

@@ -1,6 +1,9 @@
 /* The control protocol's parser and formatters (control/protocol.c, control/reply.c), linked directly. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include "client.h"
 #include "protocol.h"
@@ -366,4 +369,37 @@ Test(request, built_selectors_round_trip)
 	cr_assert_eq(req.force, 1);
 	cr_assert_eq(req.nsel, 1);
 	cr_assert_eq(tsc_stop_request(line, sizeof line, sels, 0, 0, &m), -EINVAL);
+}
+
+/* The reply lines are formatted by hand (reply.c): the same bytes snprintf gives, at the
+ * extremes of every number, and the same truncation (tsp_fmt_arg) or refusal
+ * (tsp_fmt_thread: -1 when the line and its NUL do not fit). */
+Test(reply, hand_formatting_matches_printf)
+{
+	static const long vals[] = { 0, 7, -1, -300, 1500, LONG_MAX, LONG_MIN, LONG_MIN + 1 };
+	char a[32], want[64], line[TSP_REPLY_MAX];
+	struct tsp_thread t = { .tid = -1, .state = "pending", .call = "read", .arg = "fd=3", .seq = UINT_MAX,
+				.since_ns = INT64_MAX };
+	size_t len;
+	for (unsigned i = 0; i < sizeof vals / sizeof *vals; i++) {
+		tsp_fmt_arg(a, sizeof a, TSP_ARG_FD, vals[i]);
+		snprintf(want, sizeof want, "fd=%ld", vals[i]);
+		cr_assert_str_eq(a, want);
+		tsp_fmt_arg(a, sizeof a, TSP_ARG_TIMEOUT, vals[i] == -1 || vals[i] == -2 ? 5 : vals[i]);
+		snprintf(want, sizeof want, "timeout=%ld", vals[i] == -1 || vals[i] == -2 ? 5 : vals[i]);
+		cr_assert_str_eq(a, want);
+	}
+	tsp_fmt_arg(a, 5, TSP_ARG_TIMEOUT, 1500);
+	cr_assert_str_eq(a, "time");
+	tsp_fmt_arg(a, 6, TSP_ARG_FD, -12345);
+	cr_assert_str_eq(a, "fd=-1");
+	tsp_fmt_arg(a, 1, TSP_ARG_PID, -1);
+	cr_assert_str_eq(a, "");
+	snprintf(want, sizeof want, "stopped -1 pending read fd=3 %u %lld t\n", UINT_MAX, (long long)INT64_MAX);
+	cr_assert_eq(tsp_fmt_thread(line, sizeof line, "stopped", &t, "t", 1), (int)strlen(want));
+	cr_assert_str_eq(line, want);
+	len = strlen(want);
+	cr_assert_eq(tsp_fmt_thread(line, len, "stopped", &t, "t", 1), -1);
+	cr_assert_eq(tsp_fmt_thread(line, len + 1, "stopped", &t, "t", 1), (int)len);
+	cr_assert_str_eq(line, want);
 }
