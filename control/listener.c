@@ -192,11 +192,12 @@ static void on_connect(long now)
 		c->partial = 0;
 		if (tsp_fmt_greeting(line, sizeof line, (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0)) > 0)
 			ts_reply(c, line);
-		/* A client may send its request with the connection, before it reads the
-		 * greeting (client.c): answer it in this wake-up, greeting and reply in one
-		 * write.  Otherwise the greeting goes alone. */
-		on_readable(c, now);
+		/* The greeting goes out first, alone: a request that ends the process (a stop
+		 * whose thread then calls _exit) leaves its client knowing it was heard. */
 		ts_conn_flush(c, now);
+		/* A client may send its request with the connection, before it reads the
+		 * greeting (client.c): answer it in this wake-up. */
+		on_readable(c, now);
 	}
 }
 
