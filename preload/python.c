@@ -82,6 +82,10 @@ static struct {
 	int (*Sys_SetObject)(const char *, PyObject *);
 	PyObject *(*Object_CallFunctionObjArgs)(PyObject *, ...);
 	PyObject *True, *False;
+	/* for shadowed: optional */
+	void *(*InterpreterState_Head)(void);
+	void *(*InterpreterState_ThreadHead)(void *);
+	void *(*ThreadState_Next)(void *);
 	void (*IncRef)(PyObject *);
 	void (*DecRef)(PyObject *);
 } py;
@@ -89,7 +93,7 @@ static struct {
 int ts_py_present;
 int ts_py_names; /* give Python threads their Thread.name (THREADSTOP_PYTHON_NAMES=0: not) */
 static PyObject *cls_stopped, *cls_forced; /* strong references, kept for ever */
-static int have_scan, have_hook;
+static int have_scan, have_hook, have_list;
 static PyObject *prev_unraisable; /* the program's sys.unraisablehook, when the shim's was set */
 
 #define BIND(field, name) (*(void **)&py.field = dlsym(RTLD_DEFAULT, name))
@@ -127,6 +131,9 @@ void ts_py_init(void)
 	have_hook = BIND(Sys_GetObject, "PySys_GetObject") && BIND(Sys_SetObject, "PySys_SetObject") &&
 		    BIND(Object_CallFunctionObjArgs, "PyObject_CallFunctionObjArgs") &&
 		    BIND(True, "_Py_TrueStruct") && BIND(False, "_Py_FalseStruct");
+	have_list = BIND(InterpreterState_Head, "PyInterpreterState_Head") &&
+		    BIND(InterpreterState_ThreadHead, "PyInterpreterState_ThreadHead") &&
+		    BIND(ThreadState_Next, "PyThreadState_Next");
 	ts_py_present = ok;
 	ts_py_names = ok && !(getenv("THREADSTOP_PYTHON_NAMES") && !strcmp(getenv("THREADSTOP_PYTHON_NAMES"), "0"));
 	ts_debug("threadstop: CPython %s\n", ok ? py.GetVersion() : "symbols incomplete: not integrated");
@@ -352,25 +359,84 @@ static int fail_at_call(sem_t *sem)
 	return r;
 }
 
+/* The main thread is still in the program: a frame of module __main__ is on its stack
+ * (not so in threading._shutdown or atexit, run after the program).  GIL held. */
+static int in_program(void)
+{
+	PyObject *mods = py.Import_GetModuleDict(), *m = mods ? py.Dict_GetItemString(mods, "__main__") : 0;
+	PyObject *d = m ? py.GetAttrString(m, "__dict__") : 0, *f = py.Eval_GetFrame(), *g, *back;
+	int r = 0;
+	if (f)
+		py.IncRef(f);
+	while (d && f && !r) {
+		g = py.GetAttrString(f, "f_globals");
+		r = g == d;
+		decref(g);
+		back = py.GetAttrString(f, "f_back");
+		decref(f);
+		f = back == py.None ? (decref(back), (PyObject *)0) : back;
+	}
+	decref(f);
+	decref(d);
+	py.Err_Clear();
+	return r;
+}
+
+/* PyThreadState_SetAsyncExc finds a thread by its id, the first state in the list (the
+ * newest first) with it.  3.8 to 3.11 give the state of a thread being started its
+ * creator's id until the new thread runs, so a stop of a thread just after it started
+ * another (Thread.start() waits for it) would raise in the new thread.  This thread's
+ * state is shadowed so, until the new one takes its own id.  The id's place in the
+ * state is found in this thread's own (the word equal to its pthread_t).  GIL held. */
+static int shadowed(void)
+{
+	char *me = py.GILState_GetThisThreadState(), *ts;
+	unsigned long id = (unsigned long)pthread_self();
+	size_t at = 0;
+	if (!have_list || !me)
+		return 0;
+	while (at < 64 && *(unsigned long *)(me + at * sizeof(long)) != id)
+		at++;
+	if (at == 64)
+		return 0;
+	for (ts = py.InterpreterState_ThreadHead(py.InterpreterState_Head()); ts && ts != me; ts = py.ThreadState_Next(ts))
+		if (*(unsigned long *)(ts + at * sizeof(long)) == id)
+			return 1;
+	return 0;
+}
+
 /* Arm the exception that carries the stop, in the calling (stopped) thread; returns the
- * errno a stopped lock wait returns: EINTR, which CPython retries, or ETIMEDOUT. */
-static int arm(struct ts_thread *t, int forced, sem_t *sem)
+ * errno a stopped lock wait returns: EINTR, which CPython retries, or ETIMEDOUT.  `again`:
+ * a lock wait of a forced thread, failed (Forced again) only where fail_at_call holds and,
+ * in the main thread, while the program runs; else 0, the wait goes on. */
+static int arm(struct ts_thread *t, int forced, sem_t *sem, int again)
 {
 	PyObject *et, *ev, *etb;
-	int g, e = EINTR;
+	int g, e = again ? 0 : EINTR;
 	if (py.IsFinalizing && py.IsFinalizing())
 		return e;
+	int main = t->tid == (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	g = py.GILState_Ensure();
+	for (int i = 0; !main && i < 5000 && shadowed(); i++) { /* (at most 5 s: the new thread runs) */
+		struct timespec ms = { 0, 1000000 };
+		if (!i)
+			ts_debug("threadstop: tid %d: waiting for a thread it started to take its own id\n", (int)t->tid);
+		py.GILState_Release(g);
+		ts_sys(SYS_nanosleep, (long)&ms, 0, 0, 0, 0, 0);
+		g = py.GILState_Ensure();
+	}
 	py.Err_Fetch(&et, &ev, &etb);
 	if (classes() == 0) {
-		int main = t->tid == (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
-		py_armed = 1;
-		if (!main || py.AddPendingCall(raise_pending, forced ? (void *)1 : 0) != 0) {
-			/* (before the exception is armed: the first call imports opcode) */
-			if (sem && fail_at_call(sem))
-				e = ETIMEDOUT;
-			int n = py.ThreadState_SetAsyncExc((unsigned long)pthread_self(), forced ? cls_forced : cls_stopped);
-			ts_debug("threadstop: DBG tid %d async %d e %d\n", (int)t->tid, n, e);
+		/* (before the exception is armed: the first call imports opcode) */
+		int at = sem && (!main || again) && fail_at_call(sem);
+		if (!again || (at && (!main || in_program()))) {
+			e = EINTR;
+			py_armed = 1;
+			if (!main || py.AddPendingCall(raise_pending, forced ? (void *)1 : 0) != 0) {
+				if (at)
+					e = ETIMEDOUT;
+				py.ThreadState_SetAsyncExc((unsigned long)pthread_self(), forced ? cls_forced : cls_stopped);
+			}
 		}
 	}
 	py.Err_Clear();
@@ -395,13 +461,20 @@ static __thread char arming __attribute__((tls_model("initial-exec")));
  * one such failure the shim makes (fail_at_call) is kept quiet. */
 static __thread char quiet __attribute__((tls_model("initial-exec")));
 
+/* A forced thread: Forced is raised again at its later lock waits, until it ends (the
+ * count bounds a thread that catches it and waits again: it cannot spin). */
+#define TS_PY_REFORCE 8
+__thread char ts_py_forced __attribute__((tls_model("initial-exec")));
+
 static int consume_and_arm(struct ts_thread *t, sem_t *sem, int io)
 {
 	int forced = consume(t), e;
+	if (forced)
+		ts_py_forced = TS_PY_REFORCE;
 	if (io && !forced)
 		return 0; /* CPython raises OSError(ECANCELED) for the failed call */
 	arming = 1;
-	e = arm(t, forced, sem);
+	e = arm(t, forced, sem, 0);
 	arming = 0;
 	return e;
 }
@@ -418,14 +491,22 @@ long ts_py_failed(struct ts_thread *t, long r)
 int ts_py_sem_due(struct ts_thread *t, sem_t *sem)
 {
 	int s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
-	return !arming && !py_armed && (s & TS_STOP_BITS);
+	return !arming && !py_armed && ((s & TS_STOP_BITS) || ts_py_forced);
 }
 
 int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem, int timed)
 {
 	int e = EINTR;
-	if (!arming && !py_armed) /* else the stop waits for the armed exception to be raised */
+	if (arming || py_armed) /* the stop waits for the armed exception to be raised */
+		;
+	else if (__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE) & TS_STOP_BITS)
 		e = consume_and_arm(t, sem, 0);
+	else if (ts_py_forced) {
+		arming = 1;
+		e = arm(t, 1, sem, 1);
+		arming = 0;
+		ts_py_forced -= e != 0;
+	}
 	quiet = e == ETIMEDOUT && !timed;
 	return e;
 }

@@ -24,6 +24,10 @@ long ts_py_failed(struct ts_thread *t, long r) TS_HIDDEN;
  * during the wait): arms the exception and returns the errno the wait must return
  * (EINTR or ETIMEDOUT: CPython's locks treat anything else as fatal or print it). */
 int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem, int timed) TS_HIDDEN;
+/* Nonzero in a forced Python thread: its later lock waits raise Forced again, so they
+ * take the slow path (ts_py_sem_due) with no stop in the token.  0 returned by
+ * ts_py_sem_stopped then means: wait. */
+extern __thread char ts_py_forced TS_HIDDEN __attribute__((tls_model("initial-exec")));
 /* A semaphore wait of a Python thread with a nonzero token must be failed (slow path). */
 int ts_py_sem_due(struct ts_thread *t, sem_t *sem) TS_HIDDEN;
 

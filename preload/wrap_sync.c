@@ -151,8 +151,9 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 
 	/* CPython's locks: a stop pending when the wait begins fails it too, timed or not,
 	 * with the errno CPython expects for an interruption (python.c). */
-	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED)) && ts_py_thread() && ts_py_sem_due(t, sem)) {
-		errno = ts_py_sem_stopped(t, sem, id != TS_C_sem_wait);
+	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED) | ts_py_forced) && ts_py_thread() &&
+	    ts_py_sem_due(t, sem) && (e = ts_py_sem_stopped(t, sem, id != TS_C_sem_wait))) {
+		errno = e;
 		return -1;
 	}
 again:

@@ -142,11 +142,20 @@ void ts_join_init(void)
 		tid_offset = off;
 }
 
+/* The tid word of a thread's descriptor.  The kernel clears it as the thread exits
+ * (CLONE_CHILD_CLEARTID) and then wakes its futex, an order ThreadSanitizer cannot see,
+ * and ThreadSanitizer marks a finished thread's TLS and descriptor written: the load is
+ * not instrumented. */
+TS_NO_TSAN static pid_t tid_word(const pid_t *word)
+{
+	return __atomic_load_n(word, __ATOMIC_ACQUIRE);
+}
+
 TS_INLINE int join_wait(int id, pthread_t th, clockid_t clock, const struct timespec *abstime)
 {
 	pid_t *word = (pid_t *)((char *)th + tid_offset);
 	for (;;) {
-		pid_t v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+		pid_t v = tid_word(word);
 		long r;
 		if (v == 0)
 			return 0;

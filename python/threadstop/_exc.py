@@ -24,7 +24,9 @@ class Forced(BaseException):
 
     A BaseException, like SystemExit: ``except Exception`` does not catch it, so the
     thread unwinds (its ``finally`` blocks and context managers run) and ends.  Raised
-    once per forced stop: a thread that catches it goes on.
+    at the blocked call and again at the thread's later lock, event, queue and join
+    waits until it ends (at most 8 times again: a thread that catches it in a loop then
+    waits normally).
     """
 
     __module__ = 'threadstop'

@@ -396,6 +396,8 @@ def main_case(name, fn, kind, force):
                 raise
 
     step(lambda: run_case(fn, kind, force, record))
+    if force:
+        CLEAR()  # a forced thread's later lock waits raise Forced again: go on
     for _ in range(3):  # a Forced armed and not raised yet comes at the next check
         step(lambda: time.sleep(0.01))
     step(lambda: s.join(30))
@@ -440,6 +442,61 @@ def retried_cases():
             joined.append(waiting_thread())
             joined[0].join()
         retried('Thread.join', c_join_one, lambda: GATE.set())
+
+
+def reforced():
+    """A forced thread that blocks again in its finally blocks gets Forced there too and
+    ends; one that catches Forced and waits again in a loop gets it a bounded number of
+    times, then waits normally (no spin)."""
+    seen = []
+
+    def body():
+        try:
+            try:
+                queue.Queue().get()
+            finally:
+                seen.append('finally 1')
+                HELD.acquire()  # a lock wait in a finally block
+                seen.append('returned 1')
+        finally:
+            seen.append('finally 2')
+            threading.Event().wait()  # and an event wait
+            seen.append('returned 2')
+
+    t = threading.Thread(target=body)
+    t.start()
+    wait_blocked(t.native_id)
+    threadstop.stop(t, force=True)
+    t.join(30)
+    tap(not t.is_alive() and seen == ['finally 1', 'finally 2'] and isinstance(ESCAPED.pop(t.ident, None), threadstop.Forced),
+        'force: Forced again at the lock waits of finally blocks, and the thread ends', repr(seen))
+
+    caught = []
+    gate = threading.Event()
+
+    def stubborn():
+        while not gate.is_set():
+            try:
+                gate.wait()
+            except threadstop.Forced:
+                caught.append(1)
+
+    t = threading.Thread(target=stubborn)
+    t.start()
+    wait_blocked(t.native_id)
+    threadstop.stop(t, force=True)
+    last, quiet = -1, 0
+    for _ in range(300):  # until it sleeps with no new Forced for three looks in a row
+        quiet = quiet + 1 if len(caught) == last and caught and state(t.native_id) == 'S' else 0
+        if quiet >= 3:
+            break
+        last = len(caught)
+        time.sleep(0.1)
+    n = len(caught)
+    gate.set()
+    t.join(30)
+    tap(not t.is_alive() and 1 < n <= 9, 'force: a thread that catches Forced and waits again gets it at most 9 times',
+        'caught %d' % n)
 
 
 def gc_window():
@@ -529,6 +586,7 @@ def main():
             main_case(name, fn, kind, force)
     if not only:
         twice()
+        reforced()
         gc_window()
         retried_cases()
     GATE.set()

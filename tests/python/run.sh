@@ -140,6 +140,19 @@ gil() { # PY TAG FORCE
 	fi
 }
 
+forced_main() { # PY TAG: the main thread forced, blocking again in its finally block
+	local out=$WORK/fm.out err=$WORK/fm.err
+	"$T" run -- "$1" "$HERE/forced_main.py" >"$out" 2>"$err" </dev/null &
+	PIDS+=($!)
+	finish $!
+	if [ "$STATUS" = 1 ] && [ "$(cat "$out")" = "$(printf 'finally ran\nworker done')" ] &&
+		[ "$(grep -c '^threadstop.Forced' "$err")" = 2 ] && clean_stderr "$err"; then
+		ok "$2 main thread forced: Forced again in its finally block's wait, the shutdown joins the worker, exit 1"
+	else
+		notok "$2 main thread forced: exit status $STATUS" "$out" "$err"
+	fi
+}
+
 module_cmd() { # PY TAG: python -m threadstop SCRIPT runs it under the shim
 	local out=$WORK/m.out
 	printf 'import threadstop\nprint("available", threadstop.available())\n' >"$WORK/avail.py"
@@ -180,6 +193,7 @@ for py in $(interpreters); do
 	done
 	gil "$py" "$tag" 0
 	gil "$py" "$tag" 1
+	forced_main "$py" "$tag"
 	module_cmd "$py" "$tag"
 done
 echo "1..$N"
