@@ -135,7 +135,8 @@ void ts_py_init(void)
 		    BIND(InterpreterState_ThreadHead, "PyInterpreterState_ThreadHead") &&
 		    BIND(ThreadState_Next, "PyThreadState_Next");
 	ts_py_present = ok;
-	ts_py_names = ok && !(getenv("THREADSTOP_PYTHON_NAMES") && !strcmp(getenv("THREADSTOP_PYTHON_NAMES"), "0"));
+	ts_py_names = ok && !(getenv("THREADSTOP_PYTHON_NAMES") && !strcmp(getenv("THREADSTOP_PYTHON_NAMES"), "0")) &&
+		      ts_py_name_init() == 0;
 	ts_debug("threadstop: CPython %s\n", ok ? py.GetVersion() : "symbols incomplete: not integrated");
 }
 
@@ -519,39 +520,4 @@ TS_EXPORT void perror(const char *s)
 			return;
 	}
 	REAL(perror)(s);
-}
-
-/* In Thread.start (GIL held), the name of the thread being started.  Only C-level
- * lookups: self._name, not the `name` property, whose bytecode could run an eval-loop
- * check here and an exception it raised (a signal's) would be lost. */
-int ts_py_thread_name(char name[16])
-{
-	PyObject *et, *ev, *etb, *frame, *code = 0, *mods, *th, *cls = 0, *start = 0, *scode = 0, *locals = 0,
-		 *self = 0, *n = 0;
-	const char *s;
-	int r = 0;
-	if (!py.IsInitialized() || !py.GILState_Check() || !(frame = py.Eval_GetFrame()))
-		return 0;
-	py.Err_Fetch(&et, &ev, &etb);
-	mods = py.Import_GetModuleDict();
-	th = mods ? py.Dict_GetItemString(mods, "threading") : 0;
-	if (th && (code = py.GetAttrString(frame, "f_code")) && (cls = py.GetAttrString(th, "Thread")) &&
-	    (start = py.GetAttrString(cls, "start")) && (scode = py.GetAttrString(start, "__code__")) &&
-	    code == scode && (locals = py.GetAttrString(frame, "f_locals")) &&
-	    (self = py.Mapping_GetItemString(locals, "self")) && (n = py.GetAttrString(self, "_name")) &&
-	    (s = py.Unicode_AsUTF8(n)) && *s) {
-		strncpy(name, s, 15);
-		name[15] = 0;
-		r = 1;
-	}
-	decref(n);
-	decref(self);
-	decref(locals);
-	decref(scode);
-	decref(start);
-	decref(cls);
-	decref(code);
-	py.Err_Clear();
-	py.Err_Restore(et, ev, etb);
-	return r;
 }

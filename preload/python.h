@@ -32,7 +32,9 @@ extern __thread char ts_py_forced TS_HIDDEN __attribute__((tls_model("initial-ex
 int ts_py_sem_due(struct ts_thread *t, sem_t *sem) TS_HIDDEN;
 
 /* pthread_create in a Python process: the name of the threading.Thread being started
- * (from the caller's frame, Thread.start), for the OS thread name.  0 when none. */
+ * (from the caller's frame, Thread.start), for the OS thread name.  0 when none.
+ * (python_name.c; ts_py_name_init binds its symbols at load: -1 when some are missing.) */
 int ts_py_thread_name(char name[16]) TS_HIDDEN;
+int ts_py_name_init(void) TS_HIDDEN;
 
 #endif

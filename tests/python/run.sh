@@ -3,8 +3,9 @@
 # and the pyenv builds ~/.pyenv/versions/3.{8..13}* (skipped, with a message, when
 # absent).  Per interpreter: primitives.py (every blocking primitive, plain and forced,
 # worker and main thread), the seeds' programs stopped from the CLI (by their
-# threading.Thread name) and through the module, the GIL-contended case, `python -m
-# threadstop`, and the module's error without the library.  One TAP stream.
+# threading.Thread name) and through the module, the names of later threads, the
+# GIL-contended case, `python -m threadstop`, and the module's error without the
+# library.  One TAP stream.
 set -u
 T=${THREADSTOP_CLI:?run me through meson test}
 LIB=${TS_BUILD_LIB:?}
@@ -128,6 +129,31 @@ blog() { # PY TAG MODE
 	fi
 }
 
+# names PY TAG: every threading.Thread started gets its name, not only the first one.
+names() {
+	local out=$WORK/names.out err=$WORK/names.err p n
+	"$T" run -- "$1" -u "$HERE/names.py" >"$out" 2>"$err" </dev/null &
+	p=$!; PIDS+=($p)
+	if ! wait_for 30 has "$out" ready; then
+		notok "$2 names: never ready" "$err"; kill -9 $p; return
+	fi
+	wait_for 20 grep -q "@threadstop\.$p\$" /proc/net/unix
+	for n in second-worker sub-start a-very-long-thr; do
+		if ! wait_for 20 list_has $p "^ *[0-9]+ +$n +blocked +sem_"; then
+			"$T" list $p >&2; notok "$2 names: list does not show $n blocked in a sem wait"
+			kill -9 $p; return
+		fi
+	done
+	"$T" stop --wait=20 $p second-worker >"$WORK/stop.out" 2>&1 ||
+		{ notok "$2 names: threadstop stop exited $?" "$WORK/stop.out"; kill -9 $p; return; }
+	finish $p
+	if [ "$STATUS" = 0 ] && clean_stderr "$err"; then
+		ok "$2 names of the threads started after the first (a subclass's start(), a long name): listed, selected"
+	else
+		notok "$2 names: exit status $STATUS" "$out" "$err"
+	fi
+}
+
 gil() { # PY TAG FORCE
 	local out=$WORK/gil.out err=$WORK/gil.err
 	FORCE=$3 "$T" run -- "$1" "$HERE/gil.py" >"$out" 2>"$err" </dev/null &
@@ -191,6 +217,7 @@ for py in $(interpreters); do
 		wiki "$py" "$tag" $mode 1
 		blog "$py" "$tag" $mode
 	done
+	names "$py" "$tag"
 	gil "$py" "$tag" 0
 	gil "$py" "$tag" 1
 	forced_main "$py" "$tag"
