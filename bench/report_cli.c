@@ -78,7 +78,7 @@ void cli_and_idle(void)
 	if (ok) {
 		double c50 = percentile(tc, count, 0.5), t50 = percentile(tt, count, 0.5);
 		double c99 = percentile(tc, count, 0.99), t99 = percentile(tt, count, 0.99);
-		tap(1, "cli: threadstop stop PID TID median %.0f us (p99 %.0f), /bin/true median %.0f us (p99 %.0f), %d each: +%.0f us%s",
+		tap(1, "cli: threadstop stop PID TID median %.0f us (p99 %.0f), /bin/true median %.0f us (p99 %.0f), %d each: %+.0f us%s",
 		    c50, c99, t50, t99, count, c50 - t50, quick ? "" : c50 - t50 <= 100 ? ", target met" : ", target MISSED");
 		MD("`threadstop stop PID TID` against a thread blocked in `read` (`ts-bench-stop one`), wall time "
 		   "from `posix_spawn` to `waitpid`, process start included, %d runs interleaved with `/bin/true` "

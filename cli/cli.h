@@ -77,6 +77,7 @@ struct tlist {
 /* `list` on an open connection.  0, or -errno; an `err` reply is reported on stderr and
  * is -EREMOTEIO; a reply that breaks the protocol is -EPROTO with cli_why set. */
 int fetch_list(struct tsc *c, struct tlist *l);
+int read_list(struct tsc *c, struct tlist *l); /* the reply, the request already sent */
 
 /* escape.c: the only way a byte from a reply, /proc or the user reaches the output. */
 void escape_init(void);                    /* setlocale(LC_CTYPE, ""): is the terminal UTF-8? */

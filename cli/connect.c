@@ -195,9 +195,15 @@ static int count_is(const char *text, int n)
 
 int fetch_list(struct tsc *c, struct tlist *l)
 {
+	int e = tsc_send(c, "list");
+	return e ? e : read_list(c, l);
+}
+
+int read_list(struct tsc *c, struct tlist *l)
+{
 	struct tsp_reply r;
 	char buf[ESC_MAX];
-	int e = tsc_send(c, "list");
+	int e = 0;
 	l->n = 0;
 	while (!e && !(e = cli_read(c, &r))) {
 		if (r.type == TSP_R_OK) {

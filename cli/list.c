@@ -126,10 +126,16 @@ int cmd_list(int argc, char **argv)
 	}
 	pid = parse_pid("list", argv[optind]);
 	deadline = now_mono() + timeout;
-	if (ts_proc_without_shim(pid, deadline))
-		return ts_proc_list(pid, json);
-	connect_or_die(&c, pid, deadline);
-	e = fetch_list(&c, &l);
+	/* As stop does: the request with the connection, and /proc only when that fails. */
+	e = tsc_open_send(&c, pid, deadline_ms(deadline), "list");
+	if (e) {
+		if (ts_proc_without_shim(pid, deadline))
+			return ts_proc_list(pid, json);
+		connect_or_die(&c, pid, deadline);
+		e = tsc_send(&c, "list");
+	}
+	if (!e)
+		e = read_list(&c, &l);
 	if (e)
 		lost(&c, e);
 	tsc_close(&c);

@@ -332,10 +332,15 @@ int cmd_stop(int argc, char **argv)
 	if (use_ptrace)
 		return ts_ptrace_stop(pid, sels, nsel, wait, limit);
 	deadline = now_mono() + timeout + (wait ? limit : 0) + (grace >= 0 ? grace : 0);
-	if (ts_ptrace_hint(pid, deadline))
-		return EXIT_UNREACHABLE;
-	connect_or_die(&c, pid, deadline);
-	e = tsc_send(&c, line);
+	/* The usual case reads no /proc file: pid's listener answers, and gets the request
+	 * with the connection.  Only when it does not are the reasons looked for. */
+	e = tsc_open_send(&c, pid, deadline_ms(deadline), line);
+	if (e) {
+		if (ts_ptrace_hint(pid, deadline))
+			return EXIT_UNREACHABLE;
+		connect_or_die(&c, pid, deadline);
+		e = tsc_send(&c, line);
+	}
 	while (!e && !(e = cli_read(&c, &r))) {
 		char w[ESC_MAX], was[ESC_MAX];
 		if (r.type == TSP_R_OK || r.type == TSP_R_ERR)

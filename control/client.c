@@ -119,11 +119,6 @@ static int proc_status(pid_t pid, char *state, long *euid, pid_t *nspid)
 	return *state ? 0 : -ESRCH;
 }
 
-int tsc_open(struct tsc *c, pid_t pid)
-{
-	return tsc_open_until(c, pid, tsc_now_ms() + TSC_TIMEOUT_MS);
-}
-
 /* Connect to the abstract name; 1 when whoever listens there is pid, of uid euid (or
  * root: a daemon that dropped privileges keeps a listener made before it did), 0 when
  * nobody listens there or someone else does, -errno when connecting failed otherwise. */
@@ -151,11 +146,29 @@ static int try_name(struct tsc *c, pid_t pid, long euid, const char *name, int n
 	return e == -EAGAIN ? -EAGAIN : e == -EACCES || e == -EPERM ? -EACCES : (int)e;
 }
 
-int tsc_open_until(struct tsc *c, pid_t pid, long deadline_ms)
+/* Read and check the greeting: protocol 1, of pid as the process sees it.  0, or -errno
+ * (the connection closed). */
+static int greeted(struct tsc *c, pid_t nspid)
 {
 	struct tsp_reply r;
+	int e = tsc_read(c, &r);
+	if (e == -ECONNRESET) { /* closed without a word: the peer check refused us */
+		tsc_close(c);
+		return -EACCES;
+	}
+	if (e == 0 && r.type == TSP_R_ERR && !strcmp(r.code, TSP_E_BUSY))
+		e = -EAGAIN;
+	else if (e == 0 && (r.type != TSP_R_GREETING || r.version != TSP_PROTO || r.pid != nspid))
+		e = -EPROTO;
+	if (e)
+		tsc_close(c);
+	return e;
+}
+
+int tsc_open_until(struct tsc *c, pid_t pid, long deadline_ms)
+{
 	char state, name[TSC_PATH_MAX - 1];
-	long e, euid, me = sys(SYS_geteuid, 0, 0, 0, 0, 0, 0);
+	long euid, me = sys(SYS_geteuid, 0, 0, 0, 0, 0, 0);
 	pid_t nspid;
 	int k, n, got = 0;
 
@@ -184,20 +197,43 @@ int tsc_open_until(struct tsc *c, pid_t pid, long deadline_ms)
 	if (!got)
 		return -ENOENT;
 	snprintf(c->path, sizeof c->path, "@%s", name);
-	e = tsc_read(c, &r);
-	if (e == -ECONNRESET) { /* closed without a word: the peer check refused us */
-		tsc_close(c);
-		return -EACCES;
+	return greeted(c, nspid);
+}
+
+int tsc_open_send(struct tsc *c, pid_t pid, long deadline_ms, const char *line)
+{
+	char name[TSC_PATH_MAX - 1];
+	long me = sys(SYS_geteuid, 0, 0, 0, 0, 0, 0);
+	int n, e;
+
+	memset(c, 0, offsetof(struct tsc, buf));
+	c->len = 0;
+	c->fd = -1;
+	c->pid = pid;
+	c->deadline = deadline_ms;
+	/* The usual case first, with no /proc read: pid listens on its own name here, and
+	 * SO_PEERCRED says it is pid, of our uid or root (any uid, if we are root). */
+	if (pid > 0 && (n = tsc_name(pid, 0, name, sizeof name)) > 0 &&
+	    try_name(c, pid, me == 0 ? -1 : me, name, n) == 1) {
+		snprintf(c->path, sizeof c->path, "@%s", name);
+		/* The request goes before the greeting is read: the listener may answer both
+		 * in the wake-up that accepts us.  A listener that refuses or is full closes
+		 * without reading it: its greeting or error line says so, not the send. */
+		e = tsc_send(c, line);
+		if (e && e != -EPIPE && e != -ECONNRESET) {
+			tsc_close(c);
+			return e;
+		}
+		e = greeted(c, pid);
+		c->lines = c->bytes = 0;
+		return e;
 	}
-	if (e == 0 && r.type == TSP_R_ERR && !strcmp(r.code, TSP_E_BUSY))
-		e = -EAGAIN;
-	else if (e == 0 && (r.type != TSP_R_GREETING || r.version != TSP_PROTO || r.pid != nspid))
-		e = -EPROTO;
-	if (e) {
+	/* Another pid or network namespace, another user, no listener (yet), or a squatted
+	 * name: the whole way, then the request. */
+	e = tsc_open_until(c, pid, deadline_ms);
+	if (!e && (e = tsc_send(c, line)))
 		tsc_close(c);
-		return (int)e;
-	}
-	return 0;
+	return e;
 }
 
 int tsc_send(struct tsc *c, const char *line)

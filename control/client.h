@@ -7,7 +7,7 @@
 #include <sys/types.h>
 #include "protocol.h"
 
-#define TSC_TIMEOUT_MS 10000   /* default deadline: the whole exchange, from tsc_open() */
+#define TSC_TIMEOUT_MS 10000   /* thread_stop()'s deadline: the whole exchange */
 #define TSC_PATH_MAX 108       /* sizeof sun_path */
 #define TSC_NAME_ALT 7         /* names tried after the first, when someone else took it */
 #define TSC_REPLY_LINES 65536  /* reply lines to one request, at most */
@@ -41,9 +41,15 @@ int tsc_enter_netns(pid_t pid);
  * (unless we are root) or refused by it, EAGAIN too many clients, ETIMEDOUT, EPROTO not
  * a threadstop listener.  Whoever answers must be pid (SO_PEERCRED), of its uid or root.  deadline_ms
  * (CLOCK_MONOTONIC ms, see tsc_now_ms()) bounds everything read on this connection, the
- * greeting included, whatever the peer sends; tsc_open() sets it TSC_TIMEOUT_MS ahead. */
+ * greeting included, whatever the peer sends. */
 int tsc_open_until(struct tsc *c, pid_t pid, long deadline_ms);
-int tsc_open(struct tsc *c, pid_t pid);
+/* Connect, send the request `line` (newline added) before the greeting is read, then
+ * read and check the greeting: one round trip where tsc_open_until() and tsc_send() take
+ * two.  Tries pid's own name, as we see it, with no /proc read; when that is not pid's
+ * listener (another pid or network namespace, no listener yet, a squatted name, another
+ * user) it goes tsc_open_until()'s way and then sends.  Returns as tsc_open_until(), or
+ * tsc_send()'s -errno; on 0 the replies follow with tsc_read(). */
+int tsc_open_send(struct tsc *c, pid_t pid, long deadline_ms, const char *line);
 long tsc_now_ms(void);
 /* Send one request line (newline added).  0 or -errno. */
 int tsc_send(struct tsc *c, const char *line);

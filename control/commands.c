@@ -52,9 +52,29 @@ static int64_t now_real_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* A thread outside our wrappers: asleep in a system call of glibc's own?  A /proc read
+ * (8-13 us): only for the threads whose line is written or whose call a selector asks. */
+static void look_foreign(struct snap *s)
+{
+	long args[2] = { 0, 0 }, nr;
+	s->foreign = 0;
+	if (s->call)
+		return;
+	nr = ts_blocked_syscall(s->tid, args);
+	if (nr >= 0 && ts_foreign_stoppable(nr, args[1])) {
+		s->foreign = ts_foreign_name(nr);
+		s->arg = args[0];
+	} else if (nr == SYS_futex) {
+		/* a mutex, rwlock or barrier: shown, never stopped (foreign.c) */
+		s->foreign = "libc:futex";
+		s->arg = -1;
+	}
+}
+
 /* Copy what `list` and `stop` need of every registered thread, under the registry lock
- * for as short as possible.  Returns the count. */
-static int snapshot(void)
+ * for as short as possible; with `foreign`, look at the threads outside our wrappers
+ * too (look_foreign).  Returns the count. */
+static int snapshot(int foreign)
 {
 	struct ts_thread *t;
 	int64_t now = now_real_ns();
@@ -115,23 +135,11 @@ static int snapshot(void)
 	}
 	n = i;
 	ts_registry_unlock();
-	for (i = 0; i < n; i++) {
-		struct snap *s = &snaps[i];
-		s->foreign = 0;
-		if (!s->call) {
-			/* outside our wrappers: asleep in a system call of glibc's own? (only
-			 * threads not in a wrapper cost a /proc read here) */
-			long args[2] = { 0, 0 }, nr = ts_blocked_syscall(s->tid, args);
-			if (nr >= 0 && ts_foreign_stoppable(nr, args[1])) {
-				s->foreign = ts_foreign_name(nr);
-				s->arg = args[0];
-			} else if (nr == SYS_futex) {
-				/* a mutex, rwlock or barrier: shown, never stopped (foreign.c) */
-				s->foreign = "libc:futex";
-				s->arg = -1;
-			}
-		}
-	}
+	for (i = 0; i < n; i++)
+		if (foreign)
+			look_foreign(&snaps[i]);
+		else
+			snaps[i].foreign = 0;
 	return n;
 }
 
@@ -190,7 +198,7 @@ static void thread_line(struct ts_conn *c, const char *type, const struct snap *
 static void do_list(struct ts_conn *c)
 {
 	char line[64];
-	int i, n = snapshot();
+	int i, n = snapshot(1);
 	if (n < 0) {
 		ts_reply_err(c, TSP_E_NOMEM, "out of memory");
 		return;
@@ -206,10 +214,12 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 	unsigned char hit[TSP_SEL_MAX] = { 0 }, *ok;
 	pid_t *tids;
 	int *idx;
-	int i, k, n, m = 0, found = 0, matched;
+	int i, k, n, m = 0, found = 0, matched, by_call = 0;
 	char line[TSP_REPLY_MAX];
 
-	n = snapshot();
+	for (k = 0; k < req->nsel; k++)
+		by_call |= req->sel[k].kind == TSP_SEL_CALL;
+	n = snapshot(by_call);
 	if (n < 0) {
 		ts_reply_err(c, TSP_E_NOMEM, "out of memory");
 		return;
@@ -226,6 +236,8 @@ static void do_stop(struct ts_conn *c, const struct tsp_req *req)
 			idx[m++] = i;
 		}
 	}
+	for (i = 0; i < m && !by_call; i++) /* their lines show them as before the stop */
+		look_foreign(&snaps[idx[i]]);
 	matched = m ? ts_stop_tids(tids, m, req->force ? TS_FORCE : 0, ok) : 0;
 	for (i = 0; i < m; i++)
 		if (ok[i]) {

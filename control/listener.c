@@ -1,6 +1,7 @@
-/* The control plane inside the host process: one listener thread serving the line
- * protocol (control/protocol.h, doc/protocol.md) on the process's socket (socket.c),
- * answering with the commands of commands.c.
+/* The control plane inside the host process: starting its one listener thread, which
+ * serves the line protocol (control/protocol.h, doc/protocol.md) on the process's socket
+ * (socket.c) in serve.c's loop, answering with the commands of commands.c; its fallback;
+ * fork children; the end.
  *
  * The listener is invisible to the program (doc/design.md, "The listener"):
  *  - its descriptors are in a table of its own: it is made without CLONE_FILES and closes
@@ -16,10 +17,8 @@
  *    timer 50 ms after the fork: a child that execs or exits at once pays for neither.
  *
  * It lives in someone else's program, so: raw syscalls only (never our wrappers, never
- * errno, malloc or stdio: see rawthread.c), every signal blocked, it sleeps in poll()
- * with no timeout when no client is connected, every client is non-blocking, bounded in
- * input and output and timed out, the oldest idle one evicted when a new one needs its
- * slot, and only the same uid or root is served (SO_PEERCRED). */
+ * errno, malloc or stdio: see rawthread.c), every signal blocked, and a loop (serve.c)
+ * that sleeps with no timeout when no client is connected and never waits on one. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
@@ -29,8 +28,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include "calls.h"
-#include "commands.h"
 #include "conn.h"
+#include "lsnr.h"
 #include "log.h"
 #include "rawthread.h"
 #include "registry.h"
@@ -38,167 +37,21 @@
 #include "send.h"
 #include "socket.h"
 
-#define TS_BACKOFF_MS 100          /* accept failed for want of resources: wait this long */
 #define TS_FORK_START_MS 50        /* a fork child that makes no interposed call: its timer */
 
-enum { MODE_NONE, MODE_RAW, MODE_THREAD };
 enum { ST_OFF, ST_STARTING, ST_ON };
 
+struct ts_lsnr ts_lsnr;
+
 static struct {
-	struct ts_conn conn[TS_MAX_CLIENTS];
-	int inflight;           /* a request is being answered (see ts_control_fini) */
 	int state;              /* ST_*: one start per process, whoever asks first */
 	int ready;              /* futex: 0 while the new listener starts, 1 serving, -errno */
-	int mode;               /* MODE_* of the running listener */
 	pid_t tid;              /* the listener's */
 	int timer;              /* a fork child's one-shot start timer, or -1 */
 	int forked;             /* a fork child: the listener starts late (ts_control_lazy) */
 	int filters;            /* seccomp filters when the process started (Seccomp_filters) */
-	long backoff;           /* ms: the listening socket is not polled before this */
 } ctl = { .timer = -1 };
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	ts_sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0, 0);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Serve the complete lines of c's input, as long as its output is not backed up. */
-static void serve(struct ts_conn *c, long now)
-{
-	char *nl;
-	while (!c->closing && c->outlen - c->outoff < TS_OUT_PAUSE && (nl = memchr(c->in, '\n', c->inlen))) {
-		size_t k = (size_t)(nl - c->in);
-		__atomic_store_n(&ctl.inflight, 1, __ATOMIC_RELEASE);
-		ts_ctl_handle_line(c, c->in, k);
-		ts_conn_flush(c, now);
-		__atomic_store_n(&ctl.inflight, 0, __ATOMIC_RELEASE);
-		memmove(c->in, nl + 1, c->inlen - k - 1);
-		c->inlen -= k + 1;
-		c->deadline = now + TS_IDLE_MS;
-		c->active = now;
-		c->partial = c->inlen ? now : 0;
-	}
-	if (!c->closing && c->inlen == sizeof c->in && !memchr(c->in, '\n', c->inlen)) {
-		ts_reply_err(c, TSP_E_TOOLONG, TSP_E_TOOLONG_MSG "; closing");
-		c->closing = 1;
-	}
-	if (c->closing)
-		c->inlen = 0;
-}
-
-static void on_readable(struct ts_conn *c, long now)
-{
-	while (!c->closing && c->inlen < sizeof c->in) {
-		long r = ts_sys(SYS_recvfrom, c->fd, (long)(c->in + c->inlen), (long)(sizeof c->in - c->inlen), MSG_DONTWAIT, 0, 0);
-		if (r == -EINTR)
-			continue;
-		if (r == -EAGAIN)
-			break;
-		if (r <= 0) { /* end of stream or error: answer what came, then close */
-			serve(c, now);
-			c->closing = 1;
-			c->inlen = 0;
-			return;
-		}
-		if (!c->inlen)
-			c->partial = now;
-		c->inlen += (size_t)r;
-		serve(c, now);
-	}
-}
-
-static void say_and_close(int fd, const char *msg)
-{
-	ts_sys(SYS_sendto, fd, (long)msg, (long)strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0);
-	ts_sys(SYS_close, fd, 0, 0, 0, 0, 0);
-}
-
-/* A slot for a new client: a free one, else the one that has been idle longest (it
- * completed its last request, or connected, before every other), told why. */
-static struct ts_conn *free_slot(void)
-{
-	struct ts_conn *c = 0;
-	int i;
-	for (i = 0; i < TS_MAX_CLIENTS; i++) {
-		if (ctl.conn[i].fd < 0)
-			return &ctl.conn[i];
-		if (!c || ctl.conn[i].active < c->active)
-			c = &ctl.conn[i];
-	}
-	static const char evicted[] = "err busy evicted: another client needed the slot\n";
-	ts_sys(SYS_sendto, c->fd, (long)evicted, sizeof evicted - 1, MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0);
-	ts_conn_drop(c);
-	return c;
-}
-
-/* The process's effective uid as /proc shows it (its main thread's): the listener keeps
- * the credentials it was made with, and a daemon may have dropped privileges since, in
- * threads that glibc knows (setuid() changes those only).  -1 if unknown. */
-static long process_euid(void)
-{
-	char buf[2048], *p;
-	int fd = (int)ts_sys(SYS_openat, AT_FDCWD, (long)"/proc/self/status", O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	long n = fd < 0 ? -1 : ts_sys(SYS_read, fd, (long)buf, sizeof buf - 1, 0, 0, 0), v = 0;
-	if (fd >= 0)
-		ts_sys(SYS_close, fd, 0, 0, 0, 0, 0);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	if (!(p = strstr(buf, "\nUid:\t")))
-		return -1;
-	for (p += 6; *p >= '0' && *p <= '9'; p++) /* the real uid; the effective one follows */
-		;
-	for (p++; *p >= '0' && *p <= '9'; p++)
-		v = v * 10 + (*p - '0');
-	return v;
-}
-
-static void on_connect(long now)
-{
-	uid_t me = (uid_t)ts_sys(SYS_geteuid, 0, 0, 0, 0, 0, 0);
-	long euid = process_euid();
-	for (;;) {
-		struct ucred cred;
-		socklen_t cl = sizeof cred;
-		struct ts_conn *c;
-		char line[64];
-		int fd = (int)ts_sys(SYS_accept4, ts_sock.lfd, 0, 0, SOCK_CLOEXEC | SOCK_NONBLOCK, 0, 0);
-		if (fd == -EINTR || fd == -ECONNABORTED)
-			continue;
-		if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM || fd == -ENOBUFS) {
-			/* The connection stays queued and poll would wake at once: leave the
-			 * socket alone for a while rather than spin. */
-			ts_debug("threadstop: listener: accept: out of resources (%d); backing off\n", -fd);
-			ctl.backoff = now + TS_BACKOFF_MS;
-			return;
-		}
-		if (fd < 0)
-			return;
-		if (ts_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, (long)&cred, (long)&cl, 0) < 0 ||
-		    (cred.uid != 0 && cred.uid != me && (long)cred.uid != euid)) {
-			ts_sys(SYS_close, fd, 0, 0, 0, 0, 0); /* not ours to serve: no word, no effect */
-			continue;
-		}
-		c = free_slot();
-		if (!c) {
-			say_and_close(fd, "err busy too many clients; try again\n");
-			continue;
-		}
-		c->fd = fd;
-		c->deadline = now + TS_IDLE_MS;
-		c->active = now;
-		c->partial = 0;
-		if (tsp_fmt_greeting(line, sizeof line, (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0)) > 0)
-			ts_reply(c, line);
-		ts_conn_flush(c, now);
-	}
-}
-
-/* The pthread fallback counts for glibc, so the process would outlive its last program
- * thread: leave when no registered thread is left and only one other thread (the last
- * one, exiting) remains, so that glibc's exit(0) follows as without the shim. */
 /* A number of /proc/self/status ("\nThreads:\t"), or -1.  Raw system calls. */
 static int status_field(const char *key)
 {
@@ -223,93 +76,16 @@ static int threads_now(void)
 	return status_field("\nThreads:\t");
 }
 
-static int program_gone(void)
+/* The pthread fallback counts for glibc, so the process would outlive its last program
+ * thread: it leaves when no registered thread is left and only one other thread (the
+ * last one, exiting) remains, so that glibc's exit(0) follows as without the shim. */
+int ts_lsnr_program_gone(void)
 {
 	int empty;
 	ts_registry_lock();
 	empty = !ts_registry_first();
 	ts_registry_unlock();
 	return empty && threads_now() <= 2;
-}
-
-static void loop(void)
-{
-	struct pollfd pfd[TS_MAX_CLIENTS + 1];
-	int map[TS_MAX_CLIENTS + 1];
-	for (;;) {
-		long now = now_ms(), timeout = -1;
-		int i, n = 0, r;
-
-		if (ctl.mode == MODE_THREAD && program_gone())
-			return;
-		if (ts_sock.lfd >= 0 && now >= ctl.backoff) {
-			pfd[n].fd = ts_sock.lfd;
-			pfd[n].events = POLLIN;
-			map[n++] = -1;
-		} else if (ts_sock.lfd >= 0) {
-			timeout = ctl.backoff - now;
-		}
-		for (i = 0; i < TS_MAX_CLIENTS; i++) {
-			struct ts_conn *c = &ctl.conn[i];
-			long left, end;
-			if (c->fd < 0)
-				continue;
-			pfd[n].fd = c->fd;
-			pfd[n].events = (c->outoff < c->outlen ? POLLOUT : 0) |
-					(!c->closing && !memchr(c->in, '\n', c->inlen) ? POLLIN : 0);
-			map[n++] = i;
-			end = c->partial && c->partial + TS_LINE_MS < c->deadline ? c->partial + TS_LINE_MS : c->deadline;
-			left = end - now;
-			if (left < 0)
-				left = 0;
-			if (timeout < 0 || left < timeout)
-				timeout = left;
-		}
-		if (ctl.mode == MODE_THREAD && timeout < 0 && ts_registry_empty())
-			timeout = 50; /* the last thread is leaving: look again soon */
-		r = (int)ts_sys(SYS_poll, (long)pfd, n, timeout, 0, 0, 0);
-		if (r < 0)
-			r = 0; /* EINTR (the fallback is poked when a thread leaves) */
-		now = now_ms();
-		for (i = 0; i < n && r > 0; i++)
-			if (map[i] < 0 && pfd[i].revents)
-				on_connect(now);
-		for (i = 0; i < n && r > 0; i++) {
-			struct ts_conn *c;
-			if (map[i] < 0 || !pfd[i].revents)
-				continue;
-			c = &ctl.conn[map[i]];
-			if (c->fd != pfd[i].fd)
-				continue; /* evicted by on_connect */
-			if (pfd[i].revents & POLLNVAL) {
-				ts_conn_drop(c);
-				continue;
-			}
-			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-				on_readable(c, now);
-			ts_conn_flush(c, now);
-			serve(c, now); /* requests held back while output was pending */
-			ts_conn_flush(c, now);
-		}
-		for (i = 0; i < TS_MAX_CLIENTS; i++) {
-			struct ts_conn *c = &ctl.conn[i];
-			if (c->fd < 0)
-				continue;
-			if (c->closing && c->outoff == c->outlen) {
-				ts_conn_drop(c);
-			} else if (c->partial && now >= c->partial + TS_LINE_MS && c->outoff == c->outlen) {
-				static const char slow[] = "err timeout no complete request line within 1 second; closing\n";
-				ts_sys(SYS_sendto, c->fd, (long)slow, sizeof slow - 1, MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0);
-				ts_conn_drop(c);
-			} else if (now >= c->deadline) {
-				if (c->outoff == c->outlen) {
-					static const char idle[] = "err timeout idle for 5 seconds; closing\n";
-					ts_sys(SYS_sendto, c->fd, (long)idle, sizeof idle - 1, MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0);
-				}
-				ts_conn_drop(c); /* idle, or not reading its replies */
-			}
-		}
-	}
 }
 
 /* In the new listener, in a descriptor table of its own that started as a copy of its
@@ -319,7 +95,7 @@ static int setup(void)
 {
 	int i, r;
 	for (i = 0; i < TS_MAX_CLIENTS; i++)
-		ctl.conn[i].fd = -1;
+		ts_lsnr.conn[i].fd = -1;
 	if (ts_sys(SYS_close_range, 0, ~0u, 0, 0, 0, 0) < 0) {
 		struct { uint64_t cur, max; } rl = { 1024, 1024 };
 		ts_sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0, 0);
@@ -338,7 +114,7 @@ static int raw_main(void *arg)
 	(void)arg;
 	ts_sys(SYS_prctl, PR_SET_NAME, (long)"threadstop", 0, 0, 0, 0);
 	if (setup() == 0)
-		loop();
+		ts_lsnr_loop();
 	for (;;) /* no socket: this thread has nothing to do (its stack is not reclaimed) */
 		ts_sys(SYS_exit, 0, 0, 0, 0, 0, 0);
 	return 0;
@@ -364,7 +140,7 @@ static void *thread_main(void *arg)
 		ts_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&one, 0, sizeof one, 0, 0);
 	}
 	if (setup() == 0)
-		loop();
+		ts_lsnr_loop();
 	return 0; /* the last program thread has gone: glibc ends the process now */
 }
 
@@ -413,7 +189,7 @@ static void start(int allow_thread)
 	if (!__atomic_compare_exchange_n(&ctl.state, &st, ST_STARTING, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return;
 	ctl.ready = 0;
-	ctl.mode = MODE_RAW;
+	ts_lsnr.mode = LSNR_RAW;
 	r = force_thread ? -EPERM : ts_rawthread_start(raw_main, 0);
 	if (r > 0) {
 		r = wait_ready();
@@ -426,7 +202,7 @@ static void start(int allow_thread)
 		else
 			ts_debug("threadstop: listener: clone without CLONE_FILES refused (%d); falling back to a "
 				 "thread with unshare(CLONE_FILES)\n", -r);
-		ctl.mode = MODE_THREAD;
+		ts_lsnr.mode = LSNR_THREAD;
 		r = start_thread();
 		if (r == 0 && (r = wait_ready()) < 0)
 			ts_debug("threadstop: listener: unshare(CLONE_FILES) refused (%d): no control plane in "
@@ -435,7 +211,7 @@ static void start(int allow_thread)
 		ts_debug("threadstop: listener: clone refused (%d): no control plane in this process\n", -r);
 	}
 	if (r < 0)
-		ctl.mode = MODE_NONE;
+		ts_lsnr.mode = LSNR_NONE;
 	__atomic_store_n(&ctl.state, ST_ON, __ATOMIC_RELEASE);
 }
 
@@ -453,13 +229,13 @@ void ts_control_fork_child(void)
 	struct itimerspec its = { { 0, 0 }, { 0, TS_FORK_START_MS * 1000000L } };
 	int id = -1;
 	ctl.state = ST_OFF;
-	ctl.mode = MODE_NONE;
+	ts_lsnr.mode = LSNR_NONE;
 	ctl.tid = 0;
 	ctl.timer = -1;
-	ctl.inflight = 0;
+	ts_lsnr.inflight = 0;
 	ctl.forked = 1;
 	for (int i = 0; i < TS_MAX_CLIENTS; i++) { /* the parent's connections: not ours */
-		struct ts_conn *c = &ctl.conn[i];
+		struct ts_conn *c = &ts_lsnr.conn[i];
 		if (c->fd < 0 && !c->out)
 			continue; /* (read only: writing would copy a page per slot in every child) */
 		ts_pages_free(c->out, TS_OUT_MAX);
@@ -511,7 +287,7 @@ void ts_control_lazy(int in_handler)
  * program has any thread left. */
 static void poke(void)
 {
-	if (ctl.mode == MODE_THREAD && ctl.tid > 0)
+	if (ts_lsnr.mode == LSNR_THREAD && ctl.tid > 0)
 		ts_send_tid(ctl.tid);
 }
 
@@ -527,9 +303,9 @@ void ts_control_init(void)
 	ts_registry_on_empty(poke);
 	ts_rawthread_init();
 	start(1);
-	if (ctl.mode != MODE_NONE)
+	if (ts_lsnr.mode != LSNR_NONE)
 		ts_debug("threadstop: listener: %s, tid %d\n",
-			 ctl.mode == MODE_RAW ? "a thread of its own (clone without CLONE_FILES)" : "a pthread with unshare(CLONE_FILES)",
+			 ts_lsnr.mode == LSNR_RAW ? "a thread of its own (clone without CLONE_FILES)" : "a pthread with unshare(CLONE_FILES)",
 			 (int)ctl.tid);
 }
 
@@ -537,7 +313,7 @@ void ts_control_init(void)
  * out before a normal exit (at most 200 ms). */
 __attribute__((destructor)) static void ts_control_fini(void)
 {
-	for (int i = 0; i < 200 && __atomic_load_n(&ctl.inflight, __ATOMIC_ACQUIRE) && !(ts_tls.stop & TS_DEAD); i++) {
+	for (int i = 0; i < 200 && __atomic_load_n(&ts_lsnr.inflight, __ATOMIC_ACQUIRE) && !(ts_tls.stop & TS_DEAD); i++) {
 		struct timespec ms = { 0, 1000000 };
 		ts_sys(SYS_nanosleep, (long)&ms, 0, 0, 0, 0, 0);
 	}

@@ -107,9 +107,7 @@ TS_EXPORT int thread_stop(pid_t pid, const char *selector, unsigned flags)
 	}
 	e = tsc_stop_request(line, sizeof line, &selector, 1, flags & THREAD_STOP_FORCE, &msg);
 	if (!e)
-		e = tsc_open(&c, pid);
-	if (!e)
-		e = tsc_send(&c, line);
+		e = tsc_open_send(&c, pid, tsc_now_ms() + TSC_TIMEOUT_MS, line);
 	while (!e) {
 		e = tsc_read(&c, &r);
 		if (e)

@@ -195,7 +195,11 @@ readpat() { # pattern: read the pty until its output matches (60 s at most: hang
 zpty -b z "env -i HOME=$ZHOME PATH=$ZBIN:/usr/bin:/bin TERM=dumb THREADSTOP_DIR=$THREADSTOP_DIR ${THREADSTOP_LIB:+THREADSTOP_LIB=$THREADSTOP_LIB} zsh -f -i"
 zpty -w z "PS1='%% '; fpath=($ZFPATH \$fpath); autoload -Uz compinit; compinit -u -D; print compinit-done"
 readpat '*compinit-done*compinit-done*' || exit 1
+# Two tabs: when other processes with the shim run, their PIDs and ours may share a
+# prefix, which the first tab only inserts; the second lists the candidates.
 zpty -w -n z "$ZLINE"$'\t'
+sleep 0.5
+zpty -w -n z $'\t'
 readpat "$ZPAT"
 st=$?
 zpty -d z
