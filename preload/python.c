@@ -436,7 +436,9 @@ static int arm(struct ts_thread *t, int forced, sem_t *sem, int again)
 			if (!main || py.AddPendingCall(raise_pending, forced ? (void *)1 : 0) != 0) {
 				if (at)
 					e = ETIMEDOUT;
-				py.ThreadState_SetAsyncExc((unsigned long)pthread_self(), forced ? cls_forced : cls_stopped);
+				int n = py.ThreadState_SetAsyncExc((unsigned long)pthread_self(), forced ? cls_forced : cls_stopped);
+				ts_debug("threadstop: tid %d: %s armed as an asynchronous exception (%d), the wait returns %d\n",
+					 (int)t->tid, forced ? "Forced" : "Stopped", n, e);
 			}
 		}
 	}
