@@ -64,7 +64,8 @@ int thread_stop_grace(pid_t tid, unsigned grace_ms);
 /* Nonzero when the calling thread has a stop pending. */
 int thread_stop_pending(void);
 
-/* Clear the calling thread's stop: its next interposed calls block again as usual. */
+/* Clear the calling thread's stop: its next interposed calls block again as usual (and in
+ * a Python thread that was forced, threadstop.Forced is not raised again). */
 void thread_stop_clear(void);
 
 #ifdef __cplusplus
