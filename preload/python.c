@@ -11,13 +11,14 @@
  *    which CPython's lock retry loop runs and whose failure it raises (the wait returns
  *    EINTR); in other threads as an asynchronous exception, raised when the call
  *    returns to the eval loop, the wait returning as if timed out where acquire()'s
- *    False cannot be seen (fail_at_call), else EINTR, which CPython retries; an armed
- *    exception CPython drops as unraisable is armed again (unraisable);
+ *    False cannot be seen (python_frames.c), else EINTR, which CPython retries; an
+ *    armed exception CPython drops as unraisable is armed again (unraisable);
  *  - condition waits (the GIL's) are never failed;
- *  - a forced stop raises threadstop.Forced (a BaseException) the same way, once, and
- *    never exits the thread with pthread_exit: CPython waits on locks of its own on the
- *    way out of a thread (excepthook, threading's bookkeeping, interpreter shutdown), so
- *    a Forced raised again there would break them. */
+ *  - a forced stop raises threadstop.Forced (a BaseException) the same way, and again at
+ *    the thread's later lock waits (ts_py_forced), and never exits the thread with
+ *    pthread_exit: CPython waits on locks of its own on the way out of a thread
+ *    (excepthook, threading's bookkeeping, interpreter shutdown), which are never
+ *    failed. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -28,72 +29,17 @@
 #include "calls.h"
 #include "log.h"
 #include "python.h"
+#include "python_api.h"
 #include "py_exc.h" /* ts_py_exc_src: python/threadstop/_exc.py, the exception classes */
 
-typedef struct _object PyObject;
-/* PyMethodDef: the functions the shim gives the interpreter (PyCFunction_NewEx) */
-struct method_def {
-	const char *name;
-	PyObject *(*fn)(PyObject *, PyObject *);
-	int flags;
-	const char *doc;
-};
-
-static struct {
-	int (*IsInitialized)(void);
-	const char *(*GetVersion)(void);
-	int (*IsFinalizing)(void);
-	void *(*GILState_GetThisThreadState)(void);
-	int (*GILState_Check)(void);
-	int (*GILState_Ensure)(void);
-	void (*GILState_Release)(int);
-	int (*ThreadState_SetAsyncExc)(unsigned long, PyObject *);
-	int (*AddPendingCall)(int (*)(void *), void *);
-	void (*Err_SetNone)(PyObject *);
-	void (*Err_Fetch)(PyObject **, PyObject **, PyObject **);
-	void (*Err_Restore)(PyObject *, PyObject *, PyObject *);
-	void (*Err_Clear)(void);
-	PyObject *(*Eval_GetFrame)(void);
-	PyObject *(*Eval_GetBuiltins)(void);
-	PyObject *(*GetAttrString)(PyObject *, const char *);
-	PyObject *(*Import_GetModuleDict)(void);
-	PyObject *(*Dict_GetItemString)(PyObject *, const char *);
-	int (*Dict_SetItemString)(PyObject *, const char *, PyObject *);
-	PyObject *(*Run_StringFlags)(const char *, int, PyObject *, PyObject *, void *);
-	PyObject *(*Module_New)(const char *);
-	PyObject *(*Module_GetDict)(PyObject *);
-	PyObject *(*Mapping_GetItemString)(PyObject *, const char *);
-	const char *(*Unicode_AsUTF8)(PyObject *);
-	int (*SetAttrString)(PyObject *, const char *, PyObject *);
-	PyObject *(*CFunction_NewEx)(void *, PyObject *, PyObject *);
-	PyObject *None;
-	/* for fail_at_call: optional, a stop there falls back to a retried wait without them */
-	PyObject *(*Import_ImportModule)(const char *);
-	long (*Long_AsLong)(PyObject *);
-	char *(*Bytes_AsString)(PyObject *);
-	long (*Bytes_Size)(PyObject *);
-	PyObject *(*Mapping_Values)(PyObject *);
-	long (*List_Size)(PyObject *);
-	PyObject *(*List_GetItem)(PyObject *, long);
-	PyObject *(*GenericGetAttr)(PyObject *, PyObject *);
-	PyObject *(*Unicode_InternFromString)(const char *);
-	/* for the unraisable hook: optional */
-	PyObject *(*Sys_GetObject)(const char *);
-	int (*Sys_SetObject)(const char *, PyObject *);
-	PyObject *(*Object_CallFunctionObjArgs)(PyObject *, ...);
-	PyObject *True, *False;
-	/* for shadowed: optional */
-	void *(*InterpreterState_Head)(void);
-	void *(*InterpreterState_ThreadHead)(void *);
-	void *(*ThreadState_Next)(void *);
-	void (*IncRef)(PyObject *);
-	void (*DecRef)(PyObject *);
-} py;
+/* The interpreter's functions, bound at load (python_api.h) */
+struct py_api py;
 
 int ts_py_present;
 int ts_py_names; /* give Python threads their Thread.name (THREADSTOP_PYTHON_NAMES=0: not) */
 static PyObject *cls_stopped, *cls_forced; /* strong references, kept for ever */
-static int have_scan, have_hook, have_list;
+static int have_hook;
+int ts_py_have_scan, ts_py_have_list;
 static PyObject *prev_unraisable; /* the program's sys.unraisablehook, when the shim's was set */
 
 #define BIND(field, name) (*(void **)&py.field = dlsym(RTLD_DEFAULT, name))
@@ -123,7 +69,7 @@ void ts_py_init(void)
 	/* 3.8 to 3.12 export _Py_IsFinalizing, 3.13 Py_IsFinalizing. */
 	if (!BIND(IsFinalizing, "Py_IsFinalizing"))
 		BIND(IsFinalizing, "_Py_IsFinalizing");
-	have_scan = BIND(Import_ImportModule, "PyImport_ImportModule") && BIND(Long_AsLong, "PyLong_AsLong") &&
+	ts_py_have_scan = BIND(Import_ImportModule, "PyImport_ImportModule") && BIND(Long_AsLong, "PyLong_AsLong") &&
 		    BIND(Bytes_AsString, "PyBytes_AsString") && BIND(Bytes_Size, "PyBytes_Size") &&
 		    BIND(Mapping_Values, "PyMapping_Values") && BIND(List_Size, "PyList_Size") &&
 		    BIND(List_GetItem, "PyList_GetItem") && BIND(GenericGetAttr, "PyObject_GenericGetAttr") &&
@@ -131,7 +77,7 @@ void ts_py_init(void)
 	have_hook = BIND(Sys_GetObject, "PySys_GetObject") && BIND(Sys_SetObject, "PySys_SetObject") &&
 		    BIND(Object_CallFunctionObjArgs, "PyObject_CallFunctionObjArgs") &&
 		    BIND(True, "_Py_TrueStruct") && BIND(False, "_Py_FalseStruct");
-	have_list = BIND(InterpreterState_Head, "PyInterpreterState_Head") &&
+	ts_py_have_list = BIND(InterpreterState_Head, "PyInterpreterState_Head") &&
 		    BIND(InterpreterState_ThreadHead, "PyInterpreterState_ThreadHead") &&
 		    BIND(ThreadState_Next, "PyThreadState_Next");
 	ts_py_present = ok;
@@ -143,12 +89,6 @@ void ts_py_init(void)
 int ts_py_thread(void)
 {
 	return ts_py_present && py.IsInitialized() && py.GILState_GetThisThreadState() != 0;
-}
-
-static void decref(PyObject *o)
-{
-	if (o)
-		py.DecRef(o);
 }
 
 /* An exception armed in this thread and not raised yet: until it is, a new stop waits
@@ -255,160 +195,9 @@ static int raise_pending(void *forced)
 	return -1;
 }
 
-/* Outside the main thread CPython retries an interrupted lock wait (only the main thread
- * runs pending calls), so there a stop fails the wait as a timeout: acquire() returns
- * False and the armed exception is raised as the CALL instruction that called it ends,
- * before Python code can see the False.  Only where that is so: the innermost frame is
- * at a CALL, and the semaphore is that of a Lock or RLock found in the frame's locals,
- * in the instance attributes of one of them (self._lock) or in its globals, whose
- * semaphore only acquire() waits on.  Anything else -- a wait of CPython's own, `with
- * lock:` (whose __exit__ would release a lock it does not hold) -- is retried, and the
- * exception comes once the lock is acquired.  GIL held. */
-static unsigned char call_op[256];
-static int call_ops; /* 1: call_op built from opcode.opname; -1: cannot be */
-static PyObject *lock_type, *rlock_type, *dict_name;
-
-static int call_table(void)
-{
-	PyObject *m, *names, *mods, *th;
-	long n;
-	if (call_ops)
-		return call_ops > 0;
-	call_ops = -1;
-	mods = py.Import_GetModuleDict();
-	th = mods ? py.Dict_GetItemString(mods, "_thread") : 0;
-	if (!th || !(lock_type = py.GetAttrString(th, "LockType")) || !(rlock_type = py.GetAttrString(th, "RLock")) ||
-	    !(dict_name = py.Unicode_InternFromString("__dict__")) || !(m = py.Import_ImportModule("opcode")))
-		return 0;
-	names = py.GetAttrString(m, "opname");
-	decref(m);
-	if (!names || (n = py.List_Size(names)) < 0) {
-		decref(names);
-		return 0;
-	}
-	/* CALL_FUNCTION*, CALL_METHOD (3.8 to 3.10), PRECALL (3.11), CALL, CALL_KW: each
-	 * checks for an asynchronous exception as it ends.  Not CALL_FINALLY or the
-	 * intrinsics, which call no Python-visible function. */
-	for (long i = 0; i < n && i < 256; i++) {
-		const char *o = py.Unicode_AsUTF8(py.List_GetItem(names, i));
-		call_op[i] = o && (!strncmp(o, "CALL", 4) || !strcmp(o, "PRECALL")) && strcmp(o, "CALL_FINALLY") &&
-			     strncmp(o, "CALL_INTRINSIC", 14);
-	}
-	decref(names);
-	call_ops = 1;
-	return 1;
-}
-
-static int at_call(PyObject *frame)
-{
-	PyObject *lasti = py.GetAttrString(frame, "f_lasti"), *code = 0, *bytes = 0;
-	long at = lasti ? py.Long_AsLong(lasti) : -1, n;
-	int r = 0;
-	if (at >= 0 && (code = py.GetAttrString(frame, "f_code")) && (bytes = py.GetAttrString(code, "co_code")) &&
-	    (n = py.Bytes_Size(bytes)) > at)
-		r = call_op[(unsigned char)py.Bytes_AsString(bytes)[at]];
-	decref(bytes);
-	decref(code);
-	decref(lasti);
-	return r;
-}
-
-/* o is a Lock or RLock whose semaphore is sem: both keep their PyThread_type_lock (a
- * sem_t * with POSIX semaphores, 3.8 to 3.13) right after the object header. */
-static int lock_on(PyObject *o, sem_t *sem)
-{
-	PyObject *type = *(PyObject **)((char *)o + sizeof(long));
-	return (type == lock_type || type == rlock_type) && *(sem_t **)((char *)o + 2 * sizeof(void *)) == sem;
-}
-
-/* A value of the mapping (and, deep, of each value's __dict__) is a lock on sem. */
-static int holds_lock(PyObject *map, sem_t *sem, int deep)
-{
-	PyObject *vals = map ? py.Mapping_Values(map) : 0, *d;
-	long n = vals ? py.List_Size(vals) : -1;
-	int r = 0;
-	for (long i = 0; i < n && !r; i++) {
-		PyObject *v = py.List_GetItem(vals, i);
-		r = lock_on(v, sem);
-		/* the generic lookup: no __getattr__ or __getattribute__ of the program runs */
-		if (!r && deep && (d = py.GenericGetAttr(v, dict_name))) {
-			r = holds_lock(d, sem, 0);
-			decref(d);
-		}
-		py.Err_Clear();
-	}
-	decref(vals);
-	py.Err_Clear();
-	return r;
-}
-
-static int fail_at_call(sem_t *sem)
-{
-	PyObject *frame = py.Eval_GetFrame(), *locals, *globals;
-	int r;
-	if (!have_scan || !frame || !call_table() || !at_call(frame))
-		return 0;
-	locals = py.GetAttrString(frame, "f_locals");
-	r = holds_lock(locals, sem, 1);
-	decref(locals);
-	if (!r) {
-		globals = py.GetAttrString(frame, "f_globals");
-		r = holds_lock(globals, sem, 0);
-		decref(globals);
-	}
-	py.Err_Clear();
-	return r;
-}
-
-/* The main thread is still in the program: a frame of module __main__ is on its stack
- * (not so in threading._shutdown or atexit, run after the program).  GIL held. */
-static int in_program(void)
-{
-	PyObject *mods = py.Import_GetModuleDict(), *m = mods ? py.Dict_GetItemString(mods, "__main__") : 0;
-	PyObject *d = m ? py.GetAttrString(m, "__dict__") : 0, *f = py.Eval_GetFrame(), *g, *back;
-	int r = 0;
-	if (f)
-		py.IncRef(f);
-	while (d && f && !r) {
-		g = py.GetAttrString(f, "f_globals");
-		r = g == d;
-		decref(g);
-		back = py.GetAttrString(f, "f_back");
-		decref(f);
-		f = back == py.None ? (decref(back), (PyObject *)0) : back;
-	}
-	decref(f);
-	decref(d);
-	py.Err_Clear();
-	return r;
-}
-
-/* PyThreadState_SetAsyncExc finds a thread by its id, the first state in the list (the
- * newest first) with it.  3.8 to 3.11 give the state of a thread being started its
- * creator's id until the new thread runs, so a stop of a thread just after it started
- * another (Thread.start() waits for it) would raise in the new thread.  This thread's
- * state is shadowed so, until the new one takes its own id.  The id's place in the
- * state is found in this thread's own (the word equal to its pthread_t).  GIL held. */
-static int shadowed(void)
-{
-	char *me = py.GILState_GetThisThreadState(), *ts;
-	unsigned long id = (unsigned long)pthread_self();
-	size_t at = 0;
-	if (!have_list || !me)
-		return 0;
-	while (at < 64 && *(unsigned long *)(me + at * sizeof(long)) != id)
-		at++;
-	if (at == 64)
-		return 0;
-	for (ts = py.InterpreterState_ThreadHead(py.InterpreterState_Head()); ts && ts != me; ts = py.ThreadState_Next(ts))
-		if (*(unsigned long *)(ts + at * sizeof(long)) == id)
-			return 1;
-	return 0;
-}
-
 /* Arm the exception that carries the stop, in the calling (stopped) thread; returns the
  * errno a stopped lock wait returns: EINTR, which CPython retries, or ETIMEDOUT.  `again`:
- * a lock wait of a forced thread, failed (Forced again) only where fail_at_call holds and,
+ * a lock wait of a forced thread, failed (Forced again) only where ts_py_fail_at_call holds and,
  * in the main thread, while the program runs; else 0, the wait goes on. */
 static int arm(struct ts_thread *t, int forced, sem_t *sem, int again)
 {
@@ -418,7 +207,7 @@ static int arm(struct ts_thread *t, int forced, sem_t *sem, int again)
 		return e;
 	int main = t->tid == (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	g = py.GILState_Ensure();
-	for (int i = 0; !main && i < 5000 && shadowed(); i++) { /* (at most 5 s: the new thread runs) */
+	for (int i = 0; !main && i < 5000 && ts_py_shadowed(); i++) { /* (at most 5 s: the new thread runs) */
 		struct timespec ms = { 0, 1000000 };
 		if (!i)
 			ts_debug("threadstop: tid %d: waiting for a thread it started to take its own id\n", (int)t->tid);
@@ -429,8 +218,8 @@ static int arm(struct ts_thread *t, int forced, sem_t *sem, int again)
 	py.Err_Fetch(&et, &ev, &etb);
 	if (classes() == 0) {
 		/* (before the exception is armed: the first call imports opcode) */
-		int at = sem && (!main || again) && fail_at_call(sem);
-		if (!again || (at && (!main || in_program()))) {
+		int at = sem && (!main || again) && ts_py_fail_at_call(sem);
+		if (!again || (at && (!main || ts_py_in_program()))) {
 			e = EINTR;
 			py_armed = 1;
 			if (!main || py.AddPendingCall(raise_pending, forced ? (void *)1 : 0) != 0) {
@@ -461,7 +250,7 @@ static int consume(struct ts_thread *t)
 static __thread char arming __attribute__((tls_model("initial-exec")));
 
 /* CPython prints perror("sem_wait") when an untimed wait fails other than by EINTR: the
- * one such failure the shim makes (fail_at_call) is kept quiet. */
+ * one such failure the shim makes (ts_py_fail_at_call, python_frames.c) is kept quiet. */
 static __thread char quiet __attribute__((tls_model("initial-exec")));
 
 /* A forced thread: Forced is raised again at its later lock waits, until it ends (the
