@@ -38,6 +38,11 @@ void ts_conn_drop(struct ts_conn *c)
 {
 	if (c->fd >= 0)
 		ts_sys(SYS_close, c->fd, 0, 0, 0, 0, 0);
+	ts_conn_forget(c);
+}
+
+void ts_conn_forget(struct ts_conn *c)
+{
 	ts_pages_free(c->out, TS_OUT_MAX);
 	c->out = 0;
 	c->outlen = c->outoff = c->inlen = 0;

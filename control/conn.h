@@ -30,5 +30,7 @@ void ts_reply_err(struct ts_conn *c, const char *code, const char *msg) TS_HIDDE
 /* Write what can be written now; `now` (ms) pushes the idle deadline on progress. */
 void ts_conn_flush(struct ts_conn *c, long now) TS_HIDDEN;
 void ts_conn_drop(struct ts_conn *c) TS_HIDDEN;
+/* The slot emptied without closing its fd (a fork child's copy of the parent's). */
+void ts_conn_forget(struct ts_conn *c) TS_HIDDEN;
 
 #endif

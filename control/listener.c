@@ -238,12 +238,7 @@ void ts_control_fork_child(void)
 		struct ts_conn *c = &ts_lsnr.conn[i];
 		if (c->fd < 0 && !c->out)
 			continue; /* (read only: writing would copy a page per slot in every child) */
-		ts_pages_free(c->out, TS_OUT_MAX);
-		c->out = 0;
-		c->outlen = c->outoff = c->inlen = 0;
-		c->closing = 0;
-		c->partial = 0;
-		c->fd = -1;
+		ts_conn_forget(c);
 	}
 	ts_sock.lfd = -1;
 	if (!(ts_tls.stop & (TS_NEW | TS_DEAD)))
