@@ -12,7 +12,8 @@
  *    EINTR); in other threads as an asynchronous exception, raised when the call
  *    returns to the eval loop, the wait returning as if timed out where acquire()'s
  *    False cannot be seen (python_frames.c), else EINTR, which CPython retries; an
- *    armed exception CPython drops as unraisable is armed again (unraisable);
+ *    armed exception CPython drops as unraisable, or raised inside a garbage
+ *    collection, is armed again (unraisable, gc_phase);
  *  - condition waits (the GIL's) are never failed;
  *  - a forced stop raises threadstop.Forced (a BaseException) the same way, and again at
  *    the thread's later lock waits (ts_py_forced), and never exits the thread with
@@ -76,7 +77,8 @@ void ts_py_init(void)
 		    BIND(Unicode_InternFromString, "PyUnicode_InternFromString");
 	have_hook = BIND(Sys_GetObject, "PySys_GetObject") && BIND(Sys_SetObject, "PySys_SetObject") &&
 		    BIND(Object_CallFunctionObjArgs, "PyObject_CallFunctionObjArgs") &&
-		    BIND(True, "_Py_TrueStruct") && BIND(False, "_Py_FalseStruct");
+		    BIND(True, "_Py_TrueStruct") && BIND(False, "_Py_FalseStruct") &&
+		    BIND(List_Append, "PyList_Append") && BIND(Import_ImportModule, "PyImport_ImportModule");
 	ts_py_have_list = BIND(InterpreterState_Head, "PyInterpreterState_Head") &&
 		    BIND(InterpreterState_ThreadHead, "PyInterpreterState_ThreadHead") &&
 		    BIND(ThreadState_Next, "PyThreadState_Next");
@@ -91,16 +93,40 @@ int ts_py_thread(void)
 	return ts_py_present && py.IsInitialized() && py.GILState_GetThisThreadState() != 0;
 }
 
-/* An exception armed in this thread and not raised yet: until it is, a new stop waits
- * (one exception per stop; CPython's own lock waits on the way to raising it pass). */
+/* An exception armed in this thread and not raised yet (ARMED_STOPPED or ARMED_FORCED):
+ * until it is, a new stop waits (one exception per stop; CPython's own lock waits on the
+ * way to raising it pass). */
+enum { ARMED_STOPPED = 1, ARMED_FORCED };
 static __thread char py_armed __attribute__((tls_model("initial-exec")));
+
+/* This thread is running a garbage collection (gc.callbacks), and the armed exception
+ * was raised in it: in a weakref callback or finalizer the collection calls, whose
+ * exceptions never leave it -- CPython reports some as unraisable and drops others
+ * silently (a socket's finalizer formatting its ResourceWarning with a Python
+ * __repr__).  3.12 and later collect at the very eval-loop check that raises an armed
+ * exception.  It is armed again when the collection ends (gc_phase). */
+static __thread char in_gc __attribute__((tls_model("initial-exec")));
+static __thread char rearm_after_gc __attribute__((tls_model("initial-exec")));
+
+/* Arm the exception again in this thread (GIL held); not while another thread's state
+ * carries this thread's id (ts_py_shadowed): it would be raised there. */
+static void rearm(int kind)
+{
+	if (ts_py_shadowed())
+		return;
+	py_armed = kind;
+	py.ThreadState_SetAsyncExc((unsigned long)pthread_self(), kind == ARMED_FORCED ? cls_forced : cls_stopped);
+}
 
 /* Stopped.__init__ and Forced.__init__ call this (as _threadstop_raised): the exception
  * is being raised in this thread; True when the shim armed it. */
 static PyObject *raised(PyObject *self, PyObject *unused)
 {
 	PyObject *r = py_armed && have_hook ? py.True : py.None;
-	py_armed = 0;
+	if (in_gc && py_armed)
+		rearm_after_gc = py_armed; /* py_armed stays: the stop still waits for it */
+	else
+		py_armed = 0;
 	py.IncRef(r);
 	return r;
 }
@@ -119,8 +145,11 @@ static PyObject *unraisable(PyObject *self, PyObject *u)
 	int ours = a == py.True;
 	py.Err_Clear();
 	if (ours) {
-		py_armed = 1;
-		py.ThreadState_SetAsyncExc((unsigned long)pthread_self(), *(PyObject **)((char *)v + sizeof(long)));
+		int kind = *(PyObject **)((char *)v + sizeof(long)) == cls_forced ? ARMED_FORCED : ARMED_STOPPED;
+		if (in_gc)
+			rearm_after_gc = kind;
+		else
+			rearm(kind);
 	}
 	decref(a);
 	decref(v);
@@ -132,6 +161,37 @@ static PyObject *unraisable(PyObject *self, PyObject *u)
 }
 
 static struct method_def unraisable_def = { "_threadstop_unraisablehook", unraisable, 0x0008 /* METH_O */, 0 };
+
+/* A gc.callbacks entry, called with ("start" or "stop", info) around every collection. */
+static PyObject *gc_phase(PyObject *self, PyObject *const *args, long nargs)
+{
+	const char *phase = nargs > 0 ? py.Unicode_AsUTF8(args[0]) : 0;
+	if (!phase)
+		py.Err_Clear();
+	else if (!strcmp(phase, "start"))
+		in_gc = 1;
+	else if (!strcmp(phase, "stop")) {
+		int kind = rearm_after_gc;
+		in_gc = rearm_after_gc = 0;
+		if (kind)
+			rearm(kind);
+	}
+	py.IncRef(py.None);
+	return py.None;
+}
+
+static struct method_def gc_phase_def = { "_threadstop_gc_phase", (void *)gc_phase, 0x0080 /* METH_FASTCALL */, 0 };
+
+static void hook_gc(void)
+{
+	PyObject *gc = py.Import_ImportModule("gc"), *cbs = gc ? py.GetAttrString(gc, "callbacks") : 0;
+	PyObject *fn = cbs ? py.CFunction_NewEx(&gc_phase_def, 0, 0) : 0;
+	if (!fn || py.List_Append(cbs, fn) != 0)
+		py.Err_Clear();
+	decref(fn);
+	decref(cbs);
+	decref(gc);
+}
 
 static void hook_unraisable(void)
 {
@@ -182,8 +242,10 @@ static int classes(void)
 	decref(hook);
 	cls_stopped = s;
 	cls_forced = f;
-	if (have_hook)
+	if (have_hook) {
 		hook_unraisable();
+		hook_gc();
+	}
 	return 0;
 }
 
@@ -221,7 +283,7 @@ static int arm(struct ts_thread *t, int forced, sem_t *sem, int again)
 		int at = sem && (!main || again) && ts_py_fail_at_call(sem);
 		if (!again || (at && (!main || ts_py_in_program()))) {
 			e = EINTR;
-			py_armed = 1;
+			py_armed = forced ? ARMED_FORCED : ARMED_STOPPED;
 			if (!main || py.AddPendingCall(raise_pending, forced ? (void *)1 : 0) != 0) {
 				if (at)
 					e = ETIMEDOUT;

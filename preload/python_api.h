@@ -54,11 +54,12 @@ struct py_api {
 	PyObject *(*List_GetItem)(PyObject *, long);
 	PyObject *(*GenericGetAttr)(PyObject *, PyObject *);
 	PyObject *(*Unicode_InternFromString)(const char *);
-	/* for the unraisable hook: optional */
+	/* for the unraisable and gc hooks: optional */
 	PyObject *(*Sys_GetObject)(const char *);
 	int (*Sys_SetObject)(const char *, PyObject *);
 	PyObject *(*Object_CallFunctionObjArgs)(PyObject *, ...);
 	PyObject *True, *False;
+	int (*List_Append)(PyObject *, PyObject *);
 	/* for shadowed: optional */
 	void *(*InterpreterState_Head)(void);
 	void *(*InterpreterState_ThreadHead)(void *);
