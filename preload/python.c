@@ -11,7 +11,9 @@
  *    which CPython's lock retry loop runs and whose failure it raises (the wait returns
  *    EINTR); in other threads as an asynchronous exception, raised when the call
  *    returns to the eval loop, the wait returning as if timed out where acquire()'s
- *    False cannot be seen (python_frames.c), else EINTR, which CPython retries; an
+ *    False cannot be seen (python_frames.c), else as a pending call too, the wait
+ *    returning EINTR and the thread's pthread_self() answering CPython's main-thread
+ *    check in its retry loop (pthread_self below); an
  *    armed exception CPython drops as unraisable, or raised inside a garbage
  *    collection, is armed again (unraisable, gc_phase);
  *  - condition waits (the GIL's) are never failed;
@@ -257,6 +259,77 @@ static int raise_pending(void *forced)
 	return -1;
 }
 
+/* Outside the main thread CPython retries an interrupted lock wait (acquire_timed; 3.13's
+ * _PyMutex_LockTimed) after Py_MakePendingCalls(), which runs pending calls, and makes
+ * the call fail when one fails, in the main thread only: it asks
+ * PyThread_get_thread_ident(), that is pthread_self().  For a wait fail_at_call cannot
+ * fail (`with lock:`, whose __exit__ would release a lock not held), ts_py_spoof holds
+ * the armed kind while the wait returns EINTR; the thread's pthread_self(), called with
+ * the GIL held, then answers the main thread's id and queues raise_spoofed, which that
+ * same Py_MakePendingCalls runs: the call fails before a `with` block is entered.  The
+ * window is bounded: SPOOF_ANSWERS answers, and over at the thread's next semaphore wait
+ * (a wait that is not CPython's retry loop: sem_stopped arms the exception as an
+ * asynchronous one instead, raised when that wait ends).  A Python signal handler due in
+ * that instant would run in this thread. */
+#define SPOOF_AGAIN 4 /* a forced thread's later wait: no asynchronous fallback */
+#define SPOOF_ANSWERS 8
+__thread char ts_py_spoof __attribute__((tls_model("initial-exec")));
+static __thread char spoof_left __attribute__((tls_model("initial-exec")));
+static __thread char spoof_queued __attribute__((tls_model("initial-exec")));
+static unsigned long main_ident; /* threading.main_thread().ident, read at each arming */
+
+static int raise_spoofed(void *unused)
+{
+	int k = ts_py_spoof;
+	if (!k)
+		return 0; /* run by the main thread, or this thread's wait went on (sem_stopped) */
+	ts_py_spoof = 0;
+	py.Err_SetNone((k & 3) == ARMED_FORCED ? cls_forced : cls_stopped);
+	return -1;
+}
+
+static __attribute__((noinline, cold)) pthread_t spoofed_self(void)
+{
+	int k = ts_py_spoof;
+	pthread_t r;
+	ts_py_spoof = 0; /* (no re-entry: CPython's own calls below see the truth) */
+	if (!py.GILState_Check()) {
+		ts_py_spoof = k;
+		return REAL(pthread_self)();
+	}
+	spoof_left--;
+	r = (pthread_t)main_ident;
+	if (!spoof_queued) {
+		spoof_queued = 1;
+		if (py.AddPendingCall(raise_spoofed, 0) != 0)
+			spoof_left = 0, r = REAL(pthread_self)();
+	}
+	ts_py_spoof = k;
+	return r;
+}
+
+TS_EXPORT pthread_t pthread_self(void)
+{
+	if (unlikely(ts_py_spoof) && spoof_left)
+		return spoofed_self();
+	return REAL(pthread_self)();
+}
+
+/* threading.main_thread().ident, the id CPython's main-thread check compares (GIL held). */
+static int read_main_ident(void)
+{
+	PyObject *mods = py.Import_GetModuleDict(), *th = mods ? py.Dict_GetItemString(mods, "threading") : 0;
+	PyObject *fn = th && py.Long_AsLong ? py.GetAttrString(th, "main_thread") : 0;
+	PyObject *m = fn ? py.Object_CallFunctionObjArgs(fn, (PyObject *)0) : 0, *id = m ? py.GetAttrString(m, "ident") : 0;
+	long v = id ? py.Long_AsLong(id) : 0;
+	decref(id);
+	decref(m);
+	decref(fn);
+	py.Err_Clear();
+	main_ident = (unsigned long)v;
+	return v != 0 && v != -1;
+}
+
 /* Arm the exception that carries the stop, in the calling (stopped) thread; returns the
  * errno a stopped lock wait returns: EINTR, which CPython retries, or ETIMEDOUT.  `again`:
  * a lock wait of a forced thread, failed (Forced again) only where ts_py_fail_at_call holds and,
@@ -264,7 +337,7 @@ static int raise_pending(void *forced)
 static int arm(struct ts_thread *t, int forced, sem_t *sem, int again)
 {
 	PyObject *et, *ev, *etb;
-	int g, e = again ? 0 : EINTR;
+	int g, e = again ? 0 : EINTR, spoof = 0;
 	if (py.IsFinalizing && py.IsFinalizing())
 		return e;
 	int main = t->tid == (pid_t)ts_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
@@ -281,10 +354,15 @@ static int arm(struct ts_thread *t, int forced, sem_t *sem, int again)
 	if (classes() == 0) {
 		/* (before the exception is armed: the first call imports opcode) */
 		int at = sem && (!main || again) && ts_py_fail_at_call(sem);
-		if (!again || (at && (!main || ts_py_in_program()))) {
+		spoof = sem && !main && !at && have_hook && read_main_ident();
+		if (!again || ((at || spoof) && (!main || ts_py_in_program()))) {
 			e = EINTR;
 			py_armed = forced ? ARMED_FORCED : ARMED_STOPPED;
-			if (!main || py.AddPendingCall(raise_pending, forced ? (void *)1 : 0) != 0) {
+			if (spoof) {
+				spoof = py_armed | (again ? SPOOF_AGAIN : 0);
+				ts_debug("threadstop: tid %d: %s armed as a pending call, the wait returns %d\n", (int)t->tid,
+					 forced ? "Forced" : "Stopped", e);
+			} else if (!main || py.AddPendingCall(raise_pending, forced ? (void *)1 : 0) != 0) {
 				if (at)
 					e = ETIMEDOUT;
 				int n = py.ThreadState_SetAsyncExc((unsigned long)pthread_self(), forced ? cls_forced : cls_stopped);
@@ -296,6 +374,11 @@ static int arm(struct ts_thread *t, int forced, sem_t *sem, int again)
 	py.Err_Clear();
 	py.Err_Restore(et, ev, etb);
 	py.GILState_Release(g);
+	if (spoof) { /* (from here: the GIL is this thread's again in CPython's retry loop) */
+		spoof_left = SPOOF_ANSWERS;
+		spoof_queued = 0;
+		ts_py_spoof = spoof;
+	}
 	return e;
 }
 
@@ -345,12 +428,36 @@ long ts_py_failed(struct ts_thread *t, long r)
 int ts_py_sem_due(struct ts_thread *t, sem_t *sem)
 {
 	int s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
-	return !arming && !py_armed && ((s & TS_STOP_BITS) || ts_py_forced);
+	return !arming && (ts_py_spoof || (!py_armed && ((s & TS_STOP_BITS) || ts_py_forced)));
+}
+
+/* A wait begun while ts_py_spoof is set: not CPython's retry loop (that ran
+ * raise_spoofed first), but a wait that retries without running pending calls.  A stop's
+ * exception is armed as an asynchronous one, raised when this wait ends; a forced
+ * thread's later wait just waits.  Returns 0: the wait goes on. */
+static int spoof_missed(struct ts_thread *t)
+{
+	int k = ts_py_spoof, g;
+	ts_py_spoof = 0;
+	if (k & SPOOF_AGAIN) {
+		py_armed = 0;
+		return 0;
+	}
+	arming = 1;
+	g = py.GILState_Ensure();
+	rearm(k & 3);
+	py.GILState_Release(g);
+	arming = 0;
+	ts_debug("threadstop: tid %d: a wait other than CPython's retry: armed as an asynchronous exception\n",
+		 (int)t->tid);
+	return 0;
 }
 
 int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem, int timed)
 {
 	int e = EINTR;
+	if (ts_py_spoof)
+		return spoof_missed(t);
 	if (arming || py_armed) /* the stop waits for the armed exception to be raised */
 		;
 	else if (__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE) & TS_STOP_BITS)

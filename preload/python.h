@@ -28,6 +28,9 @@ int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem, int timed) TS_HIDDEN;
  * take the slow path (ts_py_sem_due) with no stop in the token.  0 returned by
  * ts_py_sem_stopped then means: wait. */
 extern __thread char ts_py_forced TS_HIDDEN __attribute__((tls_model("initial-exec")));
+/* Nonzero while a stopped lock wait of a thread other than the main one returns EINTR
+ * to CPython's retry loop (python.c, pthread_self): a wait begun so takes the slow path. */
+extern __thread char ts_py_spoof TS_HIDDEN __attribute__((tls_model("initial-exec")));
 /* A semaphore wait of a Python thread with a nonzero token must be failed (slow path). */
 int ts_py_sem_due(struct ts_thread *t, sem_t *sem) TS_HIDDEN;
 

@@ -150,8 +150,12 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 	long saved_arg = t->arg;
 
 	/* CPython's locks: a stop pending when the wait begins fails it too, timed or not,
-	 * with the errno CPython expects for an interruption (python.c). */
-	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED) | ts_py_forced) && ts_py_thread() &&
+	 * with the errno CPython expects for an interruption (python.c).  While a stopped
+	 * wait's exception is on its way through CPython's retry loop (ts_py_spoof), a wait
+	 * that does not block (CPython's own locks on the way) leaves that alone. */
+	if (unlikely(ts_py_spoof) && sem_trywait(sem) == 0)
+		return 0;
+	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED) | ts_py_forced | ts_py_spoof) && ts_py_thread() &&
 	    ts_py_sem_due(t, sem) && (e = ts_py_sem_stopped(t, sem, id != TS_C_sem_wait))) {
 		errno = e;
 		return -1;

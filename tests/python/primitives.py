@@ -289,20 +289,12 @@ CASES = [
     ('Popen.communicate', c_communicate, IO, False),
     ('signal.sigwait', c_sigwait, IO, False),
 ]
-# Outside the main thread CPython retries an interrupted lock wait, and where the shim
-# cannot fail it (README, "Python": `with lock:`, and join() in 3.13) the exception comes
-# once the wait ends: these raise at the call in the main thread (tested here), and
-# their worker-thread behaviour is tested by retried() below.
-JOIN_RETRIED = sys.version_info >= (3, 13)
-JOINS = [
-    ('Thread.join', c_join, LOCK),
-    ('Thread.join(60)', c_join_timeout, LOCK),
+CASES += [
+    ('Thread.join', c_join, LOCK, True),
+    ('Thread.join(60)', c_join_timeout, LOCK, True),
+    ('with Lock', c_with_lock, LOCK, True),
+    ('with RLock', c_with_rlock, LOCK, True),
 ]
-MAIN_ONLY = [
-    ('with Lock', c_with_lock, LOCK),
-    ('with RLock', c_with_rlock, LOCK),
-] + (JOINS if JOIN_RETRIED else [])
-CASES += [] if JOIN_RETRIED else [j + (True,) for j in JOINS]
 
 
 def expected(kind, force):
@@ -431,17 +423,50 @@ def retried(name, fn, release):
 
 
 def retried_cases():
-    retried('with Lock', c_with_lock, HELD.release)
-    if HELD.locked():
-        HELD.release()
-    HELD.acquire()
-    if JOIN_RETRIED:
-        joined = []
+    """A wait CPython retries in C without running pending calls: a buffered file's lock,
+    which a write holds while the pipe under it is full."""
+    r, w = os.pipe()
+    f = os.fdopen(w, 'wb')
+    big = b'x' * (1 << 20)  # more than the pipe holds: the write blocks, holding the lock
+    writer = threading.Thread(target=f.write, args=(big,))
+    writer.start()
+    wait_blocked(writer.native_id)
 
-        def c_join_one():
-            joined.append(waiting_thread())
-            joined[0].join()
-        retried('Thread.join', c_join_one, lambda: GATE.set())
+    def drain():
+        n = 0
+        while n < len(big):
+            n += len(os.read(r, 1 << 16))
+        writer.join(30)
+
+    retried("a buffered file's lock", lambda: f.write(b'y'), drain)
+    f.close()
+    os.close(r)
+
+
+def with_keeps_lock():
+    """A stopped `with lock:` outside the main thread fails before its block: the lock
+    stays its holder's, and the stopped thread's own id is its own again."""
+    seen = {}
+
+    def body():
+        try:
+            with HELD:
+                seen['entered'] = True
+        except threadstop.Stopped:
+            seen['stopped'] = True
+        seen['ident'] = threading.get_ident()
+        seen['current'] = threading.current_thread()
+
+    t = threading.Thread(target=body)
+    t.start()
+    wait_blocked(t.native_id)
+    threadstop.stop(t)
+    t.join(30)
+    still = not HELD.acquire(blocking=False)
+    tap(not t.is_alive() and seen.get('stopped') and 'entered' not in seen and still and
+        seen.get('ident') == t.ident and seen.get('current') is t,
+        'stop `with Lock` (worker): fails before the block, the lock stays held, the thread\'s id is its own',
+        repr((seen, still)))
 
 
 def reforced():
@@ -613,15 +638,12 @@ def main():
             worker_case(name, fn, kind, force)
             if in_main:
                 main_case(name, fn, kind, force)
-        for name, fn, kind in MAIN_ONLY:
-            if only and only not in name:
-                continue
-            main_case(name, fn, kind, force)
     if not only:
         twice()
         reforced()
         gc_window()
         gc_swallow()
+        with_keeps_lock()
         retried_cases()
     GATE.set()
     for p in CHILDREN:
