@@ -308,7 +308,9 @@ static __attribute__((noinline, cold)) pthread_t spoofed_self(void)
 	return r;
 }
 
-TS_EXPORT pthread_t pthread_self(void)
+/* (ThreadSanitizer's runtime calls it as a thread starts, before the thread is its own:
+ * TS_NO_TSAN) */
+TS_NO_TSAN TS_EXPORT pthread_t pthread_self(void)
 {
 	if (unlikely(ts_py_spoof) && spoof_left)
 		return spoofed_self();
