@@ -86,7 +86,7 @@ TS_EXPORT int thread_stop_pending(void)
 TS_EXPORT void thread_stop_clear(void)
 {
 	__atomic_fetch_and(&ts_tls.stop, ~TS_STOP_BITS, __ATOMIC_RELAXED);
-	ts_py_forced = 0; /* and a forced Python thread's Forced is not raised again */
+	ts_tls.py_reforce = 0; /* and a forced Python thread's Forced is not raised again */
 }
 
 /* Stop the threads of process pid that `selector` matches, through its control socket.

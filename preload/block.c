@@ -52,6 +52,13 @@ static long slow_loop(int entering, int id, long arg, long nr, long a, long b, l
 
 long ts_block_slow(int id, long arg, long nr, long a, long b, long c, long d, long e, long f)
 {
+	struct ts_thread *t = &ts_tls;
+	/* (a forced Python thread's call: Forced again, python.c) */
+	if (unlikely(t->py_reforce) && t->call == TS_C_none && !(__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE) & TS_STOP_BITS)) {
+		long r = ts_py_reforce_call(t, id, arg);
+		if (r)
+			return r;
+	}
 	return slow_loop(1, id, arg, nr, a, b, c, d, e, f);
 }
 

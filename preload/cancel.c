@@ -103,7 +103,7 @@ int ts_slow(struct ts_thread *t)
 
 /* A read of this fd cannot block for ever: a regular file or a block device, except
  * where the file system makes reads wait (procfs: /proc/kmsg; FUSE: its daemon). */
-static int never_blocks(long fd)
+int ts_never_blocks(long fd)
 {
 	struct stat st;
 	struct statfs sf;
@@ -162,7 +162,7 @@ int ts_slow_call(struct ts_thread *t, int id, long arg, int entering)
 	int r = ts_slow(t);
 	if (r != TS_CANCEL)
 		return r;
-	if (entering && ts_call_policy[id] == TS_P_IO && never_blocks(arg))
+	if (entering && ts_call_policy[id] == TS_P_IO && ts_never_blocks(arg))
 		return TS_PASS;
 	if (refuse(t, id, arg, entering))
 		return TS_CANCEL;

@@ -17,6 +17,8 @@ int ts_slow(struct ts_thread *t) TS_HIDDEN;
 /* ts_slow() for a blocking call: `entering` it, or leaving it interrupted.  Counts the
  * calls the stop refuses and lets it lapse when the thread retries (DESIGN rule 2). */
 int ts_slow_call(struct ts_thread *t, int id, long arg, int entering) TS_HIDDEN;
+/* A read of fd cannot block for ever: a regular file or a block device (policy IO). */
+int ts_never_blocks(long fd) TS_HIDDEN;
 /* Clear this thread's stop; `lapsed`: because it ignored it (list: ignored).  For the
  * runtimes (python.c) as for thread_stop_clear(). */
 void ts_stop_clear(struct ts_thread *t, int lapsed) TS_HIDDEN;

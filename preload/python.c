@@ -18,7 +18,7 @@
  *    collection, is armed again (unraisable, gc_phase);
  *  - condition waits (the GIL's) are never failed;
  *  - a forced stop raises threadstop.Forced (a BaseException) the same way, and again at
- *    the thread's later lock waits (ts_py_forced), and never exits the thread with
+ *    the thread's later blocking calls (t->py_reforce), and never exits the thread with
  *    pthread_exit: CPython waits on locks of its own on the way out of a thread
  *    (excepthook, threading's bookkeeping, interpreter shutdown), which are never
  *    failed. */
@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include "calls.h"
+#include "cancel.h"
 #include "log.h"
 #include "python.h"
 #include "python_api.h"
@@ -41,6 +42,7 @@ struct py_api py;
 int ts_py_present;
 int ts_py_names; /* give Python threads their Thread.name (THREADSTOP_PYTHON_NAMES=0: not) */
 static PyObject *cls_stopped, *cls_forced; /* strong references, kept for ever */
+static PyObject *mod_exc;                   /* their module (sys.modules['_threadstop']) */
 static int have_hook;
 int ts_py_have_scan, ts_py_have_list;
 static PyObject *prev_unraisable; /* the program's sys.unraisablehook, when the shim's was set */
@@ -139,14 +141,24 @@ static struct method_def raised_def = { "_threadstop_raised", raised, 0x0004 /* 
  * CPython could not propagate -- raised in a __del__ or weakref callback that the eval
  * loop's check ran (3.12 and later collect garbage there, before raising the armed
  * exception) -- is armed again, to be raised by that same check, instead of being
- * printed and lost while the stopped call returns its failure value.  Anything else
- * goes to the hook the program had. */
+ * printed and lost while the stopped call returns its failure value.  One that ended a
+ * thread (CPython's "in thread started by") goes to threading.excepthook, as any
+ * exception ending a thread (_exc.py: _thread_ended).  Anything else goes to the hook
+ * the program had. */
 static PyObject *unraisable(PyObject *self, PyObject *u)
 {
 	PyObject *v = py.GetAttrString(u, "exc_value"), *a = v ? py.GetAttrString(v, "_threadstop_armed") : 0;
-	int ours = a == py.True;
+	PyObject *m = a == py.True ? py.GetAttrString(u, "err_msg") : 0;
+	const char *msg = m && m != py.None ? py.Unicode_AsUTF8(m) : 0;
+	int ours = a == py.True, ended = msg && strstr(msg, "thread started by");
 	py.Err_Clear();
-	if (ours) {
+	decref(m);
+	if (ours && ended) {
+		PyObject *fn = py.GetAttrString(mod_exc, "_thread_ended"), *r = fn ? py.Object_CallFunctionObjArgs(fn, u, (PyObject *)0) : 0;
+		decref(r);
+		decref(fn);
+		py.Err_Clear();
+	} else if (ours) {
 		int kind = *(PyObject **)((char *)v + sizeof(long)) == cls_forced ? ARMED_FORCED : ARMED_STOPPED;
 		if (in_gc)
 			rearm_after_gc = kind;
@@ -242,6 +254,8 @@ static int classes(void)
 		return -1;
 	}
 	decref(hook);
+	py.IncRef(m);
+	mod_exc = m;
 	cls_stopped = s;
 	cls_forced = f;
 	if (have_hook) {
@@ -357,7 +371,8 @@ static int arm(struct ts_thread *t, int forced, sem_t *sem, int again)
 		/* (before the exception is armed: the first call imports opcode) */
 		int at = sem && (!main || again) && ts_py_fail_at_call(sem);
 		spoof = sem && !main && !at && have_hook && read_main_ident();
-		if (!again || ((at || spoof) && (!main || ts_py_in_program()))) {
+		/* (again: a lock wait where it raises at the call; an I/O call, sem 0) */
+		if (!again || ((at || spoof || !sem) && (!main || ts_py_in_program()))) {
 			e = EINTR;
 			py_armed = forced ? ARMED_FORCED : ARMED_STOPPED;
 			if (spoof) {
@@ -400,16 +415,16 @@ static __thread char arming __attribute__((tls_model("initial-exec")));
  * one such failure the shim makes (ts_py_fail_at_call, python_frames.c) is kept quiet. */
 static __thread char quiet __attribute__((tls_model("initial-exec")));
 
-/* A forced thread: Forced is raised again at its later lock waits, until it ends (the
- * count bounds a thread that catches it and waits again: it cannot spin). */
+/* A forced thread: Forced is raised again at its later blocking calls, until it ends
+ * (t->py_reforce counts them down: a thread that catches it and blocks again in a loop
+ * cannot spin). */
 #define TS_PY_REFORCE 8
-__thread char ts_py_forced __attribute__((tls_model("initial-exec")));
 
 static int consume_and_arm(struct ts_thread *t, sem_t *sem, int io)
 {
 	int forced = consume(t), e;
 	if (forced)
-		ts_py_forced = TS_PY_REFORCE;
+		t->py_reforce = TS_PY_REFORCE;
 	if (io && !forced)
 		return 0; /* CPython raises OSError(ECANCELED) for the failed call */
 	arming = 1;
@@ -430,7 +445,31 @@ long ts_py_failed(struct ts_thread *t, long r)
 int ts_py_sem_due(struct ts_thread *t, sem_t *sem)
 {
 	int s = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
-	return !arming && (ts_py_spoof || (!py_armed && ((s & TS_STOP_BITS) || ts_py_forced)));
+	return !arming && (ts_py_spoof || (!py_armed && ((s & TS_STOP_BITS) || t->py_reforce)));
+}
+
+/* A cancellable call (policy PLAIN or IO) of a forced Python thread, no stop pending:
+ * it fails with ECANCELED and Forced is armed again, as at a lock wait (CPython raises
+ * OSError for the call, then Forced).  With a Forced armed and not raised yet (3.11 and
+ * later check for it only after a call returns), the call fails the same and Forced
+ * stays as it is.  Returns -ECANCELED, or 0 where the call goes on: a read of a regular
+ * file, CPython's own code while the shim arms, the main thread outside the program
+ * (threading's shutdown, atexit). */
+long ts_py_reforce_call(struct ts_thread *t, int id, long arg)
+{
+	if (arming || ts_py_spoof || !ts_py_thread() || (ts_call_policy[id] == TS_P_IO && ts_never_blocks(arg)))
+		return 0;
+	if (py_armed != ARMED_FORCED) {
+		int e;
+		arming = 1;
+		e = arm(t, 1, 0, 1);
+		arming = 0;
+		if (!e)
+			return 0;
+	}
+	t->py_reforce--;
+	ts_debug("threadstop: tid %d: %s failed, Forced again\n", (int)t->tid, ts_call_name[id]);
+	return -ECANCELED;
 }
 
 /* A wait begun while ts_py_spoof is set: not CPython's retry loop (that ran
@@ -464,11 +503,11 @@ int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem, int timed)
 		;
 	else if (__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE) & TS_STOP_BITS)
 		e = consume_and_arm(t, sem, 0);
-	else if (ts_py_forced) {
+	else if (t->py_reforce) {
 		arming = 1;
 		e = arm(t, 1, sem, 1);
 		arming = 0;
-		ts_py_forced -= e != 0;
+		t->py_reforce -= e != 0;
 	}
 	quiet = e == ETIMEDOUT && !timed;
 	return e;

@@ -24,10 +24,11 @@ long ts_py_failed(struct ts_thread *t, long r) TS_HIDDEN;
  * during the wait): arms the exception and returns the errno the wait must return
  * (EINTR or ETIMEDOUT: CPython's locks treat anything else as fatal or print it). */
 int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem, int timed) TS_HIDDEN;
-/* Nonzero in a forced Python thread: its later lock waits raise Forced again, so they
- * take the slow path (ts_py_sem_due) with no stop in the token.  0 returned by
- * ts_py_sem_stopped then means: wait. */
-extern __thread char ts_py_forced TS_HIDDEN __attribute__((tls_model("initial-exec")));
+/* A forced Python thread (t->py_reforce nonzero) raises Forced again at its later lock
+ * waits, which take the slow path (ts_py_sem_due) with no stop in the token (0 returned
+ * by ts_py_sem_stopped then means: wait), and at its later cancellable calls
+ * (ts_block_slow): -ECANCELED, or 0 when the call goes on. */
+long ts_py_reforce_call(struct ts_thread *t, int id, long arg) TS_HIDDEN;
 /* Nonzero while a stopped lock wait of a thread other than the main one returns EINTR
  * to CPython's retry loop (python.c, pthread_self): a wait begun so takes the slow path. */
 extern __thread char ts_py_spoof TS_HIDDEN __attribute__((tls_model("initial-exec")));

@@ -28,7 +28,12 @@ struct ts_held;
  * thread, doc/benchmarks.md.) */
 struct ts_thread {
 	int stop;              /* the token (bits above) */
-	int call;              /* enum ts_call_id the thread is inside, or 0 */
+	unsigned short call;   /* enum ts_call_id the thread is inside, or 0 */
+	/* A forced Python thread: how many more times its blocking calls raise Forced again
+	 * (python.c).  Next to the call, so that the fast path's one load of the token and
+	 * the call (cancel.h: ts_busy) sends such a thread's calls to the slow path. */
+	unsigned char py_reforce;
+	unsigned char spare;   /* (zero: read by that same load) */
 	long arg;              /* that call's fd or timeout (ms) */
 	unsigned seq;          /* counts interposed calls entered: tells one wait from the next */
 	pid_t tid;

@@ -155,7 +155,7 @@ static int sem_call(int id, sem_t *sem, clockid_t clock, const struct timespec *
 	 * that does not block (CPython's own locks on the way) leaves that alone. */
 	if (unlikely(ts_py_spoof) && sem_trywait(sem) == 0)
 		return 0;
-	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED) | ts_py_forced | ts_py_spoof) && ts_py_thread() &&
+	if (unlikely(__atomic_load_n(&t->stop, __ATOMIC_RELAXED) | t->py_reforce | ts_py_spoof) && ts_py_thread() &&
 	    ts_py_sem_due(t, sem) && (e = ts_py_sem_stopped(t, sem, id != TS_C_sem_wait))) {
 		errno = e;
 		return -1;

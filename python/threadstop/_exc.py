@@ -24,9 +24,9 @@ class Forced(BaseException):
 
     A BaseException, like SystemExit: ``except Exception`` does not catch it, so the
     thread unwinds (its ``finally`` blocks and context managers run) and ends.  Raised
-    at the blocked call and again at the thread's later lock, event, queue and join
-    waits until it ends (at most 8 times again: a thread that catches it in a loop then
-    waits normally).
+    at the blocked call (after the call's ``OSError`` for an I/O call) and again at the
+    thread's later blocking calls until it ends (at most 8 times again: a thread that
+    catches it in a loop then blocks normally).
     """
 
     __module__ = 'threadstop'
@@ -34,6 +34,23 @@ class Forced(BaseException):
     def __init__(self, *args):
         super().__init__(*(args or ('thread forced to stop by threadstop',)))
         _raised(self)
+
+
+def _thread_ended(unraisable):
+    # The shim's sys.unraisablehook calls this for an exception it armed that ended a
+    # thread outside threading's own handler (raised as it called threading.excepthook,
+    # which 3.11 and later can do: they check for an armed exception only when a call
+    # begins or returns).  threading.excepthook gets it, as any exception ending a thread.
+    import threading
+    thread = getattr(unraisable.object, '__self__', None)  # Thread._bootstrap (3.8-3.12)
+    tb = unraisable.exc_traceback
+    while not isinstance(thread, threading.Thread) and tb is not None:  # 3.13: its frame
+        thread = tb.tb_frame.f_locals.get('self')
+        tb = tb.tb_next
+    if not isinstance(thread, threading.Thread):
+        thread = None
+    threading.excepthook(threading.ExceptHookArgs(
+        [unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback, thread]))
 
 
 def _raised(exc):

@@ -523,6 +523,55 @@ def reforced():
     tap(not t.is_alive() and 1 < n <= 9, 'force: a thread that catches Forced and waits again gets it at most 9 times',
         'caught %d' % n)
 
+    # Blocking I/O in the finally blocks of a forced thread: failed again (OSError, then
+    # Forced), while a read of a regular file there still works.
+    seen = []
+    a_sock, b_sock = socket.socketpair()
+
+    def io_body():
+        try:
+            try:
+                queue.Queue().get()
+            finally:
+                seen.append(len(open(__file__).read()) > 0)  # a regular file: read
+                a_sock.recv(10)  # a socket with nothing to read: Forced again
+                seen.append('returned 1')
+        finally:
+            time.sleep(60)  # (3.8 to 3.10 may raise Forced before this line)
+            seen.append('returned 2')
+
+    t = threading.Thread(target=io_body)
+    t.start()
+    wait_blocked(t.native_id)
+    threadstop.stop(t, force=True)
+    t.join(30)
+    tap(not t.is_alive() and seen == [True] and isinstance(ESCAPED.pop(t.ident, None), threadstop.Forced),
+        'force: Forced again at the blocking I/O of finally blocks (a file read passes), and the thread ends',
+        repr(seen))
+    a_sock.close()
+    b_sock.close()
+
+    # A forced I/O call with no handler in the thread: threading.excepthook gets Forced
+    # (3.11 and later raise it as threading calls the hook, after the OSError).
+    socks = []
+
+    def unhandled():
+        socks.append(socket.socket())  # (closed below: no Python code after the call)
+        socks[0].bind(('127.0.0.1', 0))
+        socks[0].listen(1)
+        socks[0].accept()
+
+    t = threading.Thread(target=unhandled)
+    t.start()
+    wait_blocked(t.native_id)
+    threadstop.stop(t, force=True)
+    t.join(30)
+    got = ESCAPED.pop(t.ident, None)
+    tap(not t.is_alive() and isinstance(got, threadstop.Forced),
+        'force: an unhandled forced I/O call: threading.excepthook gets Forced', repr(got))
+    for s in socks:
+        s.close()
+
 
 def gc_window():
     """A stop whose exception a garbage collection run at the wrong moment would swallow:
