@@ -13,7 +13,7 @@
  *    returns to the eval loop, the wait returning as if timed out where acquire()'s
  *    False cannot be seen (python_frames.c), else as a pending call too, the wait
  *    returning EINTR and the thread's pthread_self() answering CPython's main-thread
- *    check in its retry loop (pthread_self below); an
+ *    check in its retry loop (python_spoof.c); an
  *    armed exception CPython drops as unraisable, or raised inside a garbage
  *    collection, is armed again (unraisable, gc_phase);
  *  - condition waits (the GIL's) are never failed;
@@ -42,6 +42,11 @@ struct py_api py;
 int ts_py_present;
 int ts_py_names; /* give Python threads their Thread.name (THREADSTOP_PYTHON_NAMES=0: not) */
 static PyObject *cls_stopped, *cls_forced; /* strong references, kept for ever */
+
+PyObject *ts_py_armed_class(int kind)
+{
+	return kind == ARMED_FORCED ? cls_forced : cls_stopped;
+}
 static PyObject *mod_exc;                   /* their module (sys.modules['_threadstop']) */
 static int have_hook;
 int ts_py_have_scan, ts_py_have_list;
@@ -100,7 +105,6 @@ int ts_py_thread(void)
 /* An exception armed in this thread and not raised yet (ARMED_STOPPED or ARMED_FORCED):
  * until it is, a new stop waits (one exception per stop; CPython's own lock waits on the
  * way to raising it pass). */
-enum { ARMED_STOPPED = 1, ARMED_FORCED };
 static __thread char py_armed __attribute__((tls_model("initial-exec")));
 
 /* This thread is running a garbage collection (gc.callbacks), and the armed exception
@@ -273,79 +277,6 @@ static int raise_pending(void *forced)
 	return -1;
 }
 
-/* Outside the main thread CPython retries an interrupted lock wait (acquire_timed; 3.13's
- * _PyMutex_LockTimed) after Py_MakePendingCalls(), which runs pending calls, and makes
- * the call fail when one fails, in the main thread only: it asks
- * PyThread_get_thread_ident(), that is pthread_self().  For a wait fail_at_call cannot
- * fail (`with lock:`, whose __exit__ would release a lock not held), ts_py_spoof holds
- * the armed kind while the wait returns EINTR; the thread's pthread_self(), called with
- * the GIL held, then answers the main thread's id and queues raise_spoofed, which that
- * same Py_MakePendingCalls runs: the call fails before a `with` block is entered.  The
- * window is bounded: SPOOF_ANSWERS answers, and over at the thread's next semaphore wait
- * (a wait that is not CPython's retry loop: sem_stopped arms the exception as an
- * asynchronous one instead, raised when that wait ends).  A Python signal handler due in
- * that instant would run in this thread. */
-#define SPOOF_AGAIN 4 /* a forced thread's later wait: no asynchronous fallback */
-#define SPOOF_ANSWERS 8
-__thread char ts_py_spoof __attribute__((tls_model("initial-exec")));
-static __thread char spoof_left __attribute__((tls_model("initial-exec")));
-static __thread char spoof_queued __attribute__((tls_model("initial-exec")));
-static unsigned long main_ident; /* threading.main_thread().ident, read at each arming */
-
-static int raise_spoofed(void *unused)
-{
-	int k = ts_py_spoof;
-	if (!k)
-		return 0; /* run by the main thread, or this thread's wait went on (sem_stopped) */
-	ts_py_spoof = 0;
-	py.Err_SetNone((k & 3) == ARMED_FORCED ? cls_forced : cls_stopped);
-	return -1;
-}
-
-static __attribute__((noinline, cold)) pthread_t spoofed_self(void)
-{
-	int k = ts_py_spoof;
-	pthread_t r;
-	ts_py_spoof = 0; /* (no re-entry: CPython's own calls below see the truth) */
-	if (!py.GILState_Check()) {
-		ts_py_spoof = k;
-		return REAL(pthread_self)();
-	}
-	spoof_left--;
-	r = (pthread_t)main_ident;
-	if (!spoof_queued) {
-		spoof_queued = 1;
-		if (py.AddPendingCall(raise_spoofed, 0) != 0)
-			spoof_left = 0, r = REAL(pthread_self)();
-	}
-	ts_py_spoof = k;
-	return r;
-}
-
-/* (ThreadSanitizer's runtime calls it as a thread starts, before the thread is its own:
- * TS_NO_TSAN) */
-TS_NO_TSAN TS_EXPORT pthread_t pthread_self(void)
-{
-	if (unlikely(ts_py_spoof) && spoof_left)
-		return spoofed_self();
-	return REAL(pthread_self)();
-}
-
-/* threading.main_thread().ident, the id CPython's main-thread check compares (GIL held). */
-static int read_main_ident(void)
-{
-	PyObject *mods = py.Import_GetModuleDict(), *th = mods ? py.Dict_GetItemString(mods, "threading") : 0;
-	PyObject *fn = th && py.Long_AsLong ? py.GetAttrString(th, "main_thread") : 0;
-	PyObject *m = fn ? py.Object_CallFunctionObjArgs(fn, (PyObject *)0) : 0, *id = m ? py.GetAttrString(m, "ident") : 0;
-	long v = id ? py.Long_AsLong(id) : 0;
-	decref(id);
-	decref(m);
-	decref(fn);
-	py.Err_Clear();
-	main_ident = (unsigned long)v;
-	return v != 0 && v != -1;
-}
-
 /* Arm the exception that carries the stop, in the calling (stopped) thread; returns the
  * errno a stopped lock wait returns: EINTR, which CPython retries, or ETIMEDOUT.  `again`:
  * a lock wait of a forced thread, failed (Forced again) only where ts_py_fail_at_call holds and,
@@ -370,7 +301,7 @@ static int arm(struct ts_thread *t, int forced, sem_t *sem, int again)
 	if (classes() == 0) {
 		/* (before the exception is armed: the first call imports opcode) */
 		int at = sem && (!main || again) && ts_py_fail_at_call(sem);
-		spoof = sem && !main && !at && have_hook && read_main_ident();
+		spoof = sem && !main && !at && have_hook && ts_py_read_main_ident();
 		/* (again: a lock wait where it raises at the call; an I/O call, sem 0) */
 		if (!again || ((at || spoof || !sem) && (!main || ts_py_in_program()))) {
 			e = EINTR;
@@ -391,11 +322,8 @@ static int arm(struct ts_thread *t, int forced, sem_t *sem, int again)
 	py.Err_Clear();
 	py.Err_Restore(et, ev, etb);
 	py.GILState_Release(g);
-	if (spoof) { /* (from here: the GIL is this thread's again in CPython's retry loop) */
-		spoof_left = SPOOF_ANSWERS;
-		spoof_queued = 0;
-		ts_py_spoof = spoof;
-	}
+	if (spoof) /* (from here: the GIL is this thread's again in CPython's retry loop) */
+		ts_py_spoof_open(spoof);
 	return e;
 }
 

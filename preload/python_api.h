@@ -78,6 +78,18 @@ static inline void decref(PyObject *o)
 		py.DecRef(o);
 }
 
+/* python.c: the kinds of exception armed in a thread, and their classes. */
+enum { ARMED_STOPPED = 1, ARMED_FORCED };
+PyObject *ts_py_armed_class(int kind) TS_HIDDEN;
+
+/* python_spoof.c: CPython's main-thread check answered in a stopped wait's retry loop.
+ * ts_py_read_main_ident (GIL held) reads the main thread's id, 0 when it cannot;
+ * ts_py_spoof_open opens the window for an armed kind (SPOOF_AGAIN: a forced thread's
+ * later wait), ts_py_spoof being the kind until it closes. */
+#define SPOOF_AGAIN 4
+int ts_py_read_main_ident(void) TS_HIDDEN;
+void ts_py_spoof_open(int kind) TS_HIDDEN;
+
 /* python_frames.c: what the stopped thread's Python frames and state say (GIL held). */
 int ts_py_fail_at_call(sem_t *sem) TS_HIDDEN;
 int ts_py_in_program(void) TS_HIDDEN;

@@ -573,49 +573,16 @@ def reforced():
         s.close()
 
 
-def gc_window():
+class Node:
+    pass
+
+
+def gc_case(name, fill):
     """A stop whose exception a garbage collection run at the wrong moment would swallow:
-    3.12 and later collect at the eval loop's check that raises it, and a weakref
-    callback run there raises it instead (CPython reports it as unraisable).  The call
-    must still raise, not return False."""
+    3.12 and later collect at the eval loop's check that raises it (3.8 to 3.11 at an
+    allocation), and code the collection runs raises it instead.  fill(i, node) dresses
+    the cyclic garbage.  The call must still raise, not return False."""
     record = {}
-    callbacks = []
-
-    class Node:
-        pass
-
-    def body():
-        refs = []
-        gc.disable()
-        try:
-            threadstop.stop(threading.current_thread())  # pending: the acquire meets it
-            for _ in range(5000):  # cyclic garbage, over any collection threshold
-                n = Node()
-                n.me = n
-                refs.append(weakref.ref(n, lambda r: callbacks.append(1)))
-            del n
-            gc.enable()  # the shim's own allocations at the stop schedule a collection
-            run_case(c_lock, LOCK, False, record)
-        finally:
-            gc.enable()
-
-    t = threading.Thread(target=body)
-    t.start()
-    t.join(30)
-    exc = record.get('exc')
-    tap(not t.is_alive() and not record.get('returned') and isinstance(exc, threadstop.Stopped),
-        'stop Lock.acquire (worker) while garbage is collected: raises Stopped',
-        repr((record, len(callbacks))))
-
-
-def gc_swallow():
-    """The same, when the code the collection runs drops the exception without a word: an
-    unclosed socket's finalizer formats its ResourceWarning with socket.__repr__ (Python
-    code, where the exception is raised) and discards what that raises."""
-    record = {}
-
-    class Node:
-        pass
 
     def body():
         gc.disable()
@@ -624,8 +591,7 @@ def gc_swallow():
             for i in range(5000):  # cyclic garbage, over any collection threshold
                 n = Node()
                 n.me = n
-                if i % 100 == 0:
-                    n.sock = socket.socket()  # never closed: finalized by the collection
+                fill(i, n)
             del n
             gc.enable()  # the shim's own allocations at the stop schedule a collection
             run_case(c_lock, LOCK, False, record)
@@ -637,8 +603,18 @@ def gc_swallow():
     t.join(30)
     exc = record.get('exc')
     tap(not t.is_alive() and not record.get('returned') and isinstance(exc, threadstop.Stopped),
-        'stop Lock.acquire (worker) while a finalizer that drops exceptions runs: raises Stopped',
-        repr(record))
+        'stop Lock.acquire (worker) %s: raises Stopped' % name, repr(record))
+
+
+def gc_cases():
+    # A weakref callback raises it (CPython reports it as unraisable).
+    refs = []
+    gc_case('while garbage is collected',
+            lambda i, n: refs.append(weakref.ref(n, lambda r: None)))
+    # An unclosed socket's finalizer formats its ResourceWarning with socket.__repr__
+    # (Python code, where the exception is raised) and discards what that raises.
+    gc_case('while a finalizer that drops exceptions runs',
+            lambda i, n: setattr(n, 'sock', socket.socket()) if i % 100 == 0 else None)
 
 
 def twice():
@@ -690,8 +666,7 @@ def main():
     if not only:
         twice()
         reforced()
-        gc_window()
-        gc_swallow()
+        gc_cases()
         with_keeps_lock()
         retried_cases()
     GATE.set()
