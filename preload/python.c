@@ -42,11 +42,6 @@ struct py_api py;
 int ts_py_present;
 int ts_py_names; /* give Python threads their Thread.name (THREADSTOP_PYTHON_NAMES=0: not) */
 static PyObject *cls_stopped, *cls_forced; /* strong references, kept for ever */
-
-PyObject *ts_py_armed_class(int kind)
-{
-	return kind == ARMED_FORCED ? cls_forced : cls_stopped;
-}
 static PyObject *mod_exc;                   /* their module (sys.modules['_threadstop']) */
 static int have_hook;
 int ts_py_have_scan, ts_py_have_list;
@@ -116,6 +111,11 @@ static __thread char py_armed __attribute__((tls_model("initial-exec")));
 static __thread char in_gc __attribute__((tls_model("initial-exec")));
 static __thread char rearm_after_gc __attribute__((tls_model("initial-exec")));
 
+PyObject *ts_py_armed_class(int kind)
+{
+	return kind == ARMED_FORCED ? cls_forced : cls_stopped;
+}
+
 /* Arm the exception again in this thread (GIL held); not while another thread's state
  * carries this thread's id (ts_py_shadowed): it would be raised there. */
 static void rearm(int kind)
@@ -123,7 +123,7 @@ static void rearm(int kind)
 	if (ts_py_shadowed())
 		return;
 	py_armed = kind;
-	py.ThreadState_SetAsyncExc((unsigned long)pthread_self(), kind == ARMED_FORCED ? cls_forced : cls_stopped);
+	py.ThreadState_SetAsyncExc((unsigned long)pthread_self(), ts_py_armed_class(kind));
 }
 
 /* Stopped.__init__ and Forced.__init__ call this (as _threadstop_raised): the exception
