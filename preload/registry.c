@@ -233,6 +233,7 @@ void ts_registry_fork_child(void)
 	__atomic_store_n(&registry, t, __ATOMIC_RELAXED);
 	index_add(t);
 	__atomic_and_fetch(&t->stop, ~(TS_STOP_BITS | TS_PCANCEL), __ATOMIC_RELAXED);
+	t->py_reforce = 0; /* (a forced Python thread's: its stop is not the child's) */
 }
 
 void ts_registry_init(void)
