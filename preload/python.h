@@ -30,7 +30,7 @@ int ts_py_sem_stopped(struct ts_thread *t, sem_t *sem, int timed) TS_HIDDEN;
  * (ts_block_slow): -ECANCELED, or 0 when the call goes on. */
 long ts_py_reforce_call(struct ts_thread *t, int id, long arg) TS_HIDDEN;
 /* Nonzero while a stopped lock wait of a thread other than the main one returns EINTR
- * to CPython's retry loop (python.c, pthread_self): a wait begun so takes the slow path. */
+ * to CPython's retry loop (python_spoof.c): a wait begun so takes the slow path. */
 extern __thread char ts_py_spoof TS_HIDDEN __attribute__((tls_model("initial-exec")));
 /* A semaphore wait of a Python thread with a nonzero token must be failed (slow path). */
 int ts_py_sem_due(struct ts_thread *t, sem_t *sem) TS_HIDDEN;

@@ -443,6 +443,16 @@ def retried_cases():
     os.close(r)
 
 
+def stop_and_join(target, force):
+    """Start a thread on target, stop it once it blocks, and join it (a bounded wait)."""
+    t = threading.Thread(target=target)
+    t.start()
+    wait_blocked(t.native_id)
+    threadstop.stop(t, force=force)
+    t.join(30)
+    return t
+
+
 def with_keeps_lock():
     """A stopped `with lock:` outside the main thread fails before its block: the lock
     stays its holder's, and the stopped thread's own id is its own again."""
@@ -457,11 +467,7 @@ def with_keeps_lock():
         seen['ident'] = threading.get_ident()
         seen['current'] = threading.current_thread()
 
-    t = threading.Thread(target=body)
-    t.start()
-    wait_blocked(t.native_id)
-    threadstop.stop(t)
-    t.join(30)
+    t = stop_and_join(body, False)
     still = not HELD.acquire(blocking=False)
     tap(not t.is_alive() and seen.get('stopped') and 'entered' not in seen and still and
         seen.get('ident') == t.ident and seen.get('current') is t,
@@ -488,11 +494,7 @@ def reforced():
             threading.Event().wait()  # and an event wait
             seen.append('returned 2')
 
-    t = threading.Thread(target=body)
-    t.start()
-    wait_blocked(t.native_id)
-    threadstop.stop(t, force=True)
-    t.join(30)
+    t = stop_and_join(body, True)
     tap(not t.is_alive() and seen == ['finally 1', 'finally 2'] and isinstance(ESCAPED.pop(t.ident, None), threadstop.Forced),
         'force: Forced again at the lock waits of finally blocks, and the thread ends', repr(seen))
 
@@ -540,11 +542,7 @@ def reforced():
             time.sleep(60)  # (3.8 to 3.10 may raise Forced before this line)
             seen.append('returned 2')
 
-    t = threading.Thread(target=io_body)
-    t.start()
-    wait_blocked(t.native_id)
-    threadstop.stop(t, force=True)
-    t.join(30)
+    t = stop_and_join(io_body, True)
     tap(not t.is_alive() and seen == [True] and isinstance(ESCAPED.pop(t.ident, None), threadstop.Forced),
         'force: Forced again at the blocking I/O of finally blocks (a file read passes), and the thread ends',
         repr(seen))
@@ -561,11 +559,7 @@ def reforced():
         socks[0].listen(1)
         socks[0].accept()
 
-    t = threading.Thread(target=unhandled)
-    t.start()
-    wait_blocked(t.native_id)
-    threadstop.stop(t, force=True)
-    t.join(30)
+    t = stop_and_join(unhandled, True)
     got = ESCAPED.pop(t.ident, None)
     tap(not t.is_alive() and isinstance(got, threadstop.Forced),
         'force: an unhandled forced I/O call: threading.excepthook gets Forced', repr(got))
